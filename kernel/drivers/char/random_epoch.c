@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reseed notifications for userspace PRNGs.
+ *
+ * Userspace PRNGs are seeded once from the kernel and then run on their own,
+ * so when their memory is duplicated (a VM snapshot restored into several
+ * clones, a process tree restored by CRIU) every copy produces the same
+ * stream. The kernel learns of such events from "notifiers" (the VMGenID
+ * device, a restore tool's ioctl, a periodic timer, any driver that
+ * registers). On each one it reseeds its own crng and then publishes a new
+ * 32-bit epoch word, notifier_id << 24 | counter, in a page that every
+ * process may map read-only. A PRNG loads the word before each draw, one
+ * memory load, and reseeds from getrandom() when the word changed.
+ *
+ * There is one page for the whole system, however many descriptors and
+ * mappings exist, so publishing costs the same with one reader or with
+ * thousands. The descriptor also supports read() and poll() for consumers
+ * that would rather wait for an event than check before every draw.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/random_epoch.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+/* The page all mappings share; the epoch word is its first 32 bits. */
+static struct page *epoch_page;
+static u32 *epoch_word;
+
+/*
+ * Serialises publication, so that concurrent notifications each advance the
+ * counter and none is lost. A raw spinlock because notifications may come
+ * from hard IRQ context (the VMGenID devicetree interrupt) and nothing else
+ * is taken inside it.
+ */
+static DEFINE_RAW_SPINLOCK(epoch_lock);
+
+/* poll() waiters, woken after every publication. */
+static DECLARE_WAIT_QUEUE_HEAD(epoch_wait);
+
+/* Registered notifiers by ID, for ID allocation and the admin view. */
+static DEFINE_MUTEX(registry_lock);
+static struct random_epoch_notifier *registry[RANDOM_EPOCH_ID_MAX + 1];
+
+static struct random_epoch_notifier criu_notifier = { .name = "criu" };
+
+/**
+ * random_epoch_read - the current epoch word
+ *
+ * Return: the word userspace sees at offset 0 of the epoch page; 0 before
+ * the first notification.
+ */
+u32 random_epoch_read(void)
+{
+	if (unlikely(!epoch_word))
+		return 0;
+	/* Pairs with smp_store_release() in random_epoch_publish(). */
+	return smp_load_acquire(epoch_word);
+}
+EXPORT_SYMBOL_GPL(random_epoch_read);
+
+static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
+				u32 avoid)
+{
+	unsigned long flags;
+	u32 counter, word;
+
+	if (WARN_ON_ONCE(!n->id) || WARN_ON_ONCE(!epoch_word))
+		return random_epoch_read();
+
+	/*
+	 * Reseed before publishing: whoever sees the new word and then calls
+	 * getrandom() must get output from the new key, never from the key
+	 * that the duplicated copies share.
+	 */
+	random_epoch_reseed_crng();
+
+	raw_spin_lock_irqsave(&epoch_lock, flags);
+	counter = RANDOM_EPOCH_WORD_COUNTER(*epoch_word);
+	do {
+		counter = (counter + 1) & RANDOM_EPOCH_COUNTER_MASK;
+		word = RANDOM_EPOCH_WORD(n->id, counter);
+	} while (avoid_set && word == avoid);
+	/*
+	 * Orders the crng reseed above (and the vDSO generation update inside
+	 * it) before the new word. Pairs with the load-acquire of the word in
+	 * userspace and with smp_load_acquire() in random_epoch_read().
+	 */
+	smp_store_release(epoch_word, word);
+	n->count++;
+	raw_spin_unlock_irqrestore(&epoch_lock, flags);
+
+	/*
+	 * wq_has_sleeper() has a full barrier that pairs with the smp_mb() in
+	 * random_epoch_poll(): either the waiter is on the queue here, or it
+	 * sees the new word. Woken outside the raw lock: the wait queue lock
+	 * is a spinlock_t.
+	 */
+	if (wq_has_sleeper(&epoch_wait))
+		wake_up_interruptible_poll(&epoch_wait, EPOLLIN | EPOLLRDNORM);
+	return word;
+}
+
+/**
+ * random_epoch_notify - reseed the crng and publish a new epoch word
+ * @n: a registered notifier
+ *
+ * Call this when the state of userspace PRNGs may have been duplicated. The
+ * crng is reseeded first; then the counter in the epoch word is incremented
+ * and the word is published with @n's ID. Never sleeps: safe from any
+ * context, hard IRQ included.
+ *
+ * Return: the published word.
+ */
+u32 random_epoch_notify(struct random_epoch_notifier *n)
+{
+	return random_epoch_publish(n, false, 0);
+}
+EXPORT_SYMBOL_GPL(random_epoch_notify);
+
+static int random_epoch_register_locked(struct random_epoch_notifier *n, u8 id)
+{
+	lockdep_assert_held(&registry_lock);
+
+	if (!id) {
+		for (id = RANDOM_EPOCH_ID_DYNAMIC_FIRST; registry[id]; id++)
+			if (id == RANDOM_EPOCH_ID_MAX)
+				return -ENOSPC;
+	} else if (registry[id]) {
+		return -EBUSY;
+	}
+	n->id = id;
+	n->count = 0;
+	registry[id] = n;
+	return id;
+}
+
+/**
+ * random_epoch_register - register a notifier with a dynamic ID
+ * @n: the notifier; @n->name must be set
+ *
+ * Gives @n the lowest free ID from %RANDOM_EPOCH_ID_DYNAMIC_FIRST to
+ * %RANDOM_EPOCH_ID_MAX. IDs are reused after random_epoch_unregister().
+ * May sleep.
+ *
+ * Return: the ID (> 0), or -ENOSPC when all dynamic IDs are taken.
+ */
+int random_epoch_register(struct random_epoch_notifier *n)
+{
+	int ret;
+
+	mutex_lock(&registry_lock);
+	ret = random_epoch_register_locked(n, 0);
+	mutex_unlock(&registry_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(random_epoch_register);
+
+/**
+ * random_epoch_register_id - register a notifier with a stable ID
+ * @n: the notifier; @n->name must be set
+ * @id: one of the stable IDs below %RANDOM_EPOCH_ID_DYNAMIC_FIRST from
+ *	<uapi/linux/random_epoch.h>
+ *
+ * For the notifiers whose IDs are part of the ABI. May sleep.
+ *
+ * Return: @id, -EINVAL if @id is not a stable ID, or -EBUSY if it is taken.
+ */
+int random_epoch_register_id(struct random_epoch_notifier *n, u8 id)
+{
+	int ret;
+
+	if (!id || id >= RANDOM_EPOCH_ID_DYNAMIC_FIRST)
+		return -EINVAL;
+	mutex_lock(&registry_lock);
+	ret = random_epoch_register_locked(n, id);
+	mutex_unlock(&registry_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(random_epoch_register_id);
+
+/**
+ * random_epoch_unregister - give up a notifier's ID
+ * @n: a registered notifier
+ *
+ * The caller must ensure that no random_epoch_notify() on @n runs
+ * concurrently or later. The epoch word may still carry @n's ID until the
+ * next notification. May sleep.
+ */
+void random_epoch_unregister(struct random_epoch_notifier *n)
+{
+	mutex_lock(&registry_lock);
+	if (!WARN_ON_ONCE(!n->id || registry[n->id] != n))
+		registry[n->id] = NULL;
+	n->id = 0;
+	mutex_unlock(&registry_lock);
+}
+EXPORT_SYMBOL_GPL(random_epoch_unregister);
+
+/*
+ * The descriptor keeps the word it last consumed in ->private_data, so it
+ * needs no allocation of its own.
+ */
+static u32 random_epoch_consumed(struct file *file)
+{
+	return (u32)(unsigned long)READ_ONCE(file->private_data);
+}
+
+static void random_epoch_consume(struct file *file, u32 word)
+{
+	WRITE_ONCE(file->private_data, (void *)(unsigned long)word);
+}
+
+static ssize_t random_epoch_read_fop(struct file *file, char __user *buf,
+				     size_t count, loff_t *ppos)
+{
+	u32 word;
+
+	if (count < sizeof(word))
+		return -EINVAL;
+	word = random_epoch_read();
+	if (copy_to_user(buf, &word, sizeof(word)))
+		return -EFAULT;
+	random_epoch_consume(file, word);
+	return sizeof(word);
+}
+
+static __poll_t random_epoch_poll(struct file *file, poll_table *wait)
+{
+	poll_wait(file, &epoch_wait, wait);
+	/* Pairs with the barrier in wq_has_sleeper() in random_epoch_publish(). */
+	smp_mb();
+	if (random_epoch_read() != random_epoch_consumed(file))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+static vm_fault_t random_epoch_fault(struct vm_fault *vmf)
+{
+	if (vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+	get_page(epoch_page);
+	vmf->page = epoch_page;
+	return 0;
+}
+
+static const struct vm_operations_struct random_epoch_vm_ops = {
+	.fault = random_epoch_fault,
+};
+
+static int random_epoch_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff || vma_pages(vma) != 1)
+		return -EINVAL;
+	/* One page shared by everyone: a private copy would go stale. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
+		return -EPERM;
+	/*
+	 * Never writable or executable, not even through mprotect(); never
+	 * grown by mremap(). Not VM_DONTCOPY: forked children keep the page.
+	 */
+	vm_flags_mod(vma, VM_DONTEXPAND, VM_MAYWRITE | VM_MAYEXEC);
+	vma->vm_ops = &random_epoch_vm_ops;
+	return 0;
+}
+
+static const struct file_operations random_epoch_fops = {
+	.owner = THIS_MODULE,
+	.read = random_epoch_read_fop,
+	.poll = random_epoch_poll,
+	.mmap = random_epoch_mmap,
+	.llseek = noop_llseek,
+};
+
+static int random_epoch_get_fd(unsigned long flags)
+{
+	if (flags)
+		return -EINVAL;
+	if (!epoch_page)
+		return -ENODEV;
+	return anon_inode_getfd("[random_epoch]", &random_epoch_fops,
+				(void *)(unsigned long)random_epoch_read(),
+				O_RDONLY | O_CLOEXEC);
+}
+
+static long random_epoch_bump(struct rand_epoch_bump __user *ubump)
+{
+	struct rand_epoch_bump bump;
+
+	if (!checkpoint_restore_ns_capable(&init_user_ns))
+		return -EPERM;
+	if (copy_from_user(&bump, ubump, sizeof(bump)))
+		return -EFAULT;
+	if ((bump.flags & ~RNDBUMPEPOCH_FLAGS) || bump.reserved)
+		return -EINVAL;
+	if (!(bump.flags & RNDBUMPEPOCH_AVOID) && bump.avoid)
+		return -EINVAL;
+	/* Fail on an unwritable argument before anything changes. */
+	if (put_user(0, &ubump->word))
+		return -EFAULT;
+	bump.word = random_epoch_publish(&criu_notifier,
+					 bump.flags & RNDBUMPEPOCH_AVOID,
+					 bump.avoid);
+	if (put_user(bump.word, &ubump->word))
+		return -EFAULT;
+	return 0;
+}
+
+/* Called by random_ioctl() for the commands it does not know itself. */
+long random_epoch_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case RNDGETEPOCHFD:
+		return random_epoch_get_fd(arg);
+	case RNDBUMPEPOCH:
+		return random_epoch_bump((struct rand_epoch_bump __user *)arg);
+	default:
+		/* What random_ioctl() has always answered. */
+		return -EINVAL;
+	}
+}
+
+static int random_epoch_notifiers_show(struct seq_file *m, void *v)
+{
+	unsigned long flags;
+	unsigned int id;
+	u64 count;
+
+	seq_printf(m, "word %#010x\n", random_epoch_read());
+	seq_puts(m, "id name count\n");
+	mutex_lock(&registry_lock);
+	for (id = 1; id <= RANDOM_EPOCH_ID_MAX; id++) {
+		if (!registry[id])
+			continue;
+		raw_spin_lock_irqsave(&epoch_lock, flags);
+		count = registry[id]->count;
+		raw_spin_unlock_irqrestore(&epoch_lock, flags);
+		seq_printf(m, "%u %s %llu\n", id, registry[id]->name, count);
+	}
+	mutex_unlock(&registry_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(random_epoch_notifiers);
+
+static int __init random_epoch_init(void)
+{
+	struct dentry *dir;
+
+	epoch_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!epoch_page)
+		return -ENOMEM;
+	epoch_word = page_address(epoch_page);
+
+	if (random_epoch_register_id(&criu_notifier, RANDOM_EPOCH_ID_CRIU) < 0)
+		pr_warn("cannot register the CRIU notifier\n");
+
+	dir = debugfs_create_dir("random_epoch", NULL);
+	debugfs_create_file("notifiers", 0400, dir, NULL,
+			    &random_epoch_notifiers_fops);
+	return 0;
+}
+core_initcall(random_epoch_init);

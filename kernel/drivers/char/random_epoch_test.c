@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test driver for random epoch notifiers.
+ *
+ * Registers notifiers through the same API any driver uses, so that the
+ * selftests can exercise dynamic IDs, registry exhaustion, ID reuse and
+ * notifications from hard IRQ context. Commands are written to
+ * /sys/kernel/debug/random_epoch_test/control; a failed command fails the
+ * write() with its errno:
+ *
+ *	register NAME	register a notifier; read the file for its ID
+ *	unregister ID	unregister a notifier registered here
+ *	notify ID [N]	notify N times (default 1) from process context
+ *	notify_irq ID	notify once from hard IRQ context (irq_work)
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/irq_work.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random_epoch.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#define TEST_NAME_LEN 32
+#define TEST_MAX_NOTIFY 1000000
+
+struct test_notifier {
+	struct random_epoch_notifier n;
+	char name[TEST_NAME_LEN];
+};
+
+static DEFINE_MUTEX(test_lock);
+static struct test_notifier *test_notifiers[RANDOM_EPOCH_ID_MAX + 1];
+static int test_last_id;
+static struct dentry *test_dir;
+
+static struct random_epoch_notifier *test_irq_target;
+
+static void test_irq_notify(struct irq_work *work)
+{
+	random_epoch_notify(test_irq_target);
+}
+
+static DEFINE_IRQ_WORK(test_irq_work, test_irq_notify);
+
+static int test_register(const char *name)
+{
+	struct test_notifier *t;
+	int id;
+
+	if (!*name || strlen(name) >= TEST_NAME_LEN)
+		return -EINVAL;
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	strscpy(t->name, name, sizeof(t->name));
+	t->n.name = t->name;
+	id = random_epoch_register(&t->n);
+	if (id < 0) {
+		kfree(t);
+		return id;
+	}
+	test_notifiers[id] = t;
+	test_last_id = id;
+	return 0;
+}
+
+static struct test_notifier *test_lookup(const char *arg, unsigned int *count)
+{
+	unsigned int id;
+	int n;
+
+	n = sscanf(arg, "%u %u", &id, count);
+	if (n < 1 || id > RANDOM_EPOCH_ID_MAX)
+		return ERR_PTR(-EINVAL);
+	if (!test_notifiers[id])
+		return ERR_PTR(-ENOENT);
+	return test_notifiers[id];
+}
+
+static int test_command(char *cmd)
+{
+	struct test_notifier *t;
+	unsigned int count = 1;
+	char *arg;
+
+	arg = strchr(cmd, ' ');
+	if (!arg)
+		return -EINVAL;
+	*arg++ = '\0';
+
+	if (!strcmp(cmd, "register"))
+		return test_register(arg);
+	if (strcmp(cmd, "unregister") && strcmp(cmd, "notify") &&
+	    strcmp(cmd, "notify_irq"))
+		return -EINVAL;
+
+	t = test_lookup(arg, &count);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	if (!strcmp(cmd, "unregister")) {
+		test_notifiers[t->n.id] = NULL;
+		random_epoch_unregister(&t->n);
+		kfree(t);
+	} else if (!strcmp(cmd, "notify")) {
+		if (!count || count > TEST_MAX_NOTIFY)
+			return -EINVAL;
+		while (count--) {
+			random_epoch_notify(&t->n);
+			cond_resched();
+		}
+	} else {
+		test_irq_target = &t->n;
+		irq_work_queue(&test_irq_work);
+		irq_work_sync(&test_irq_work);
+	}
+	return 0;
+}
+
+static ssize_t test_control_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	char buf[64];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	strim(buf);
+
+	mutex_lock(&test_lock);
+	ret = test_command(buf);
+	mutex_unlock(&test_lock);
+	return ret ? ret : len;
+}
+
+static ssize_t test_control_read(struct file *file, char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	char buf[16];
+	int n;
+
+	mutex_lock(&test_lock);
+	n = scnprintf(buf, sizeof(buf), "%d\n", test_last_id);
+	mutex_unlock(&test_lock);
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations test_control_fops = {
+	.owner = THIS_MODULE,
+	.read = test_control_read,
+	.write = test_control_write,
+	.llseek = default_llseek,
+};
+
+static int __init random_epoch_test_init(void)
+{
+	test_dir = debugfs_create_dir("random_epoch_test", NULL);
+	debugfs_create_file("control", 0600, test_dir, NULL, &test_control_fops);
+	return 0;
+}
+
+static void __exit random_epoch_test_exit(void)
+{
+	unsigned int id;
+
+	debugfs_remove(test_dir);
+	for (id = 0; id <= RANDOM_EPOCH_ID_MAX; id++) {
+		if (!test_notifiers[id])
+			continue;
+		random_epoch_unregister(&test_notifiers[id]->n);
+		kfree(test_notifiers[id]);
+	}
+}
+
+module_init(random_epoch_test_init);
+module_exit(random_epoch_test_exit);
+MODULE_DESCRIPTION("Test driver for random epoch notifiers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Reseed notifications for userspace PRNGs.
+ *
+ * A userspace PRNG that was seeded from the kernel cannot tell when its state
+ * has been duplicated: a VM snapshot restored into many clones, or a process
+ * tree restored by CRIU, replays the same "random" stream in every copy. The
+ * kernel knows when that happens. It publishes a 32-bit "epoch word" in a
+ * read-only page that any process may map, and changes the whole word on
+ * every such event, after it has reseeded its own crng. A PRNG loads the word
+ * before every draw and reseeds itself from getrandom() when it changed.
+ *
+ * Usage:
+ *
+ *	int rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+ *	int efd = ioctl(rnd, RNDGETEPOCHFD, 0);
+ *	const __u32 *page = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ,
+ *				 MAP_SHARED, efd, 0);
+ *	__u32 word = __atomic_load_n(&page[0], __ATOMIC_ACQUIRE);
+ */
+#ifndef _UAPI_LINUX_RANDOM_EPOCH_H
+#define _UAPI_LINUX_RANDOM_EPOCH_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/*
+ * Layout of the epoch word, found at byte offset 0 of the epoch page.
+ *
+ * Bits 31..24 hold the ID of the notifier that caused the last event, bits
+ * 23..0 a counter that the kernel increments (modulo 2^24) on every event.
+ * Both are written in one 32-bit store, so every event changes the word. The
+ * word is 0 until the first event since boot. The rest of the page is
+ * reserved and reads as zero.
+ */
+#define RANDOM_EPOCH_ID_SHIFT		24
+#define RANDOM_EPOCH_COUNTER_MASK	0x00ffffffU
+#define RANDOM_EPOCH_WORD_ID(word)	((__u32)(word) >> RANDOM_EPOCH_ID_SHIFT)
+#define RANDOM_EPOCH_WORD_COUNTER(word)	((__u32)(word) & RANDOM_EPOCH_COUNTER_MASK)
+#define RANDOM_EPOCH_WORD(id, counter)					\
+	(((__u32)(id) << RANDOM_EPOCH_ID_SHIFT) |			\
+	 ((__u32)(counter) & RANDOM_EPOCH_COUNTER_MASK))
+
+/* The mapping is exactly this long, at offset 0. */
+#define RANDOM_EPOCH_PAGE_SIZE		4096
+
+/*
+ * Notifier IDs. 0 means "no event since boot". IDs below
+ * RANDOM_EPOCH_ID_DYNAMIC_FIRST are stable and belong to the notifiers built
+ * into the kernel; drivers that register at run time get a dynamic ID, which
+ * may be reused after the driver unregisters.
+ */
+#define RANDOM_EPOCH_ID_NONE		0	/* no event since boot */
+#define RANDOM_EPOCH_ID_VMGENID		1	/* VM snapshot restore (VMGenID) */
+#define RANDOM_EPOCH_ID_CRIU		2	/* checkpoint/restore (RNDBUMPEPOCH) */
+#define RANDOM_EPOCH_ID_TIMER		3	/* periodic reseed */
+#define RANDOM_EPOCH_ID_DYNAMIC_FIRST	16
+#define RANDOM_EPOCH_ID_MAX		255
+
+/**
+ * struct rand_epoch_bump - argument of %RNDBUMPEPOCH
+ * @flags:	in: 0 or %RNDBUMPEPOCH_AVOID; other bits must be 0.
+ * @avoid:	in: with %RNDBUMPEPOCH_AVOID, a word the new word must differ
+ *		from, such as the word a restored process recorded at
+ *		checkpoint time; must be 0 without the flag.
+ * @word:	out: the word published by this bump; ignored on input.
+ * @reserved:	must be 0.
+ */
+struct rand_epoch_bump {
+	__u32 flags;
+	__u32 avoid;
+	__u32 word;
+	__u32 reserved;
+};
+
+#define RNDBUMPEPOCH_AVOID		0x00000001U
+#define RNDBUMPEPOCH_FLAGS		(RNDBUMPEPOCH_AVOID)
+
+/*
+ * RNDGETEPOCHFD - on /dev/random or /dev/urandom; the argument is a flags
+ * word that must be 0. Returns a new file descriptor (O_RDONLY | O_CLOEXEC)
+ * for the epoch page. Unprivileged. The descriptor supports:
+ *   mmap:  one page, offset 0, PROT_READ, MAP_SHARED only;
+ *   read:  a 4-byte buffer or larger gets the current word, which the
+ *          descriptor then counts as consumed; never blocks;
+ *   poll:  readable while the word differs from the last one consumed by
+ *          read() on this descriptor (initially: the word at creation).
+ */
+#define RNDGETEPOCHFD	_IO('R', 0x08)
+
+/*
+ * RNDBUMPEPOCH - on /dev/random or /dev/urandom, with a struct
+ * rand_epoch_bump. Reseeds the crng and then publishes a new word with
+ * the ID %RANDOM_EPOCH_ID_CRIU. Needs CAP_CHECKPOINT_RESTORE or
+ * CAP_SYS_ADMIN; meant for restore tools such as a CRIU action script.
+ */
+#define RNDBUMPEPOCH	_IOWR('R', 0x09, struct rand_epoch_bump)
+
+#endif /* _UAPI_LINUX_RANDOM_EPOCH_H */

@@ -17,7 +17,7 @@ CC		:= gcc
 CFLAGS		:= -O2 -g -Wall -Werror -pthread -Iuapi
 GUEST_LDFLAGS	:= -static
 
-SELFTESTS	:= epoch_test registry_test
+SELFTESTS	:= epoch_test registry_test timer_test
 GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS))
 
 .PHONY: all deps kernel guest test clean

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selftests for the built-in notifiers that need no outside event: the
+ * periodic timer (kernel.random.epoch_timer_ms) and the VMGenID notifier's
+ * registration.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <linux/random_epoch.h>
+
+#include "../kselftest_harness.h"
+#include "epoch_util.h"
+
+#define TIMER_SYSCTL "/proc/sys/kernel/random/epoch_timer_ms"
+#define NOTIFIERS "/sys/kernel/debug/random_epoch/notifiers"
+
+/* Write @value to the sysctl; returns 0 or -errno. */
+static int set_timer(const char *value)
+{
+	int fd = open(TIMER_SYSCTL, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static long get_timer(void)
+{
+	char buf[32] = "";
+	int fd = open(TIMER_SYSCTL, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '\0';
+	close(fd);
+	return buf[0] ? strtol(buf, NULL, 10) : -1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+FIXTURE(timer) {
+	const volatile __u32 *page;
+};
+
+FIXTURE_SETUP(timer)
+{
+	int rnd, efd;
+
+	if (access(TIMER_SYSCTL, W_OK))
+		SKIP(return, "no %s", TIMER_SYSCTL);
+	rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(rnd, 0);
+	efd = ioctl(rnd, RNDGETEPOCHFD, 0);
+	ASSERT_GE(efd, 0);
+	self->page = mmap(NULL, 4096, PROT_READ, MAP_SHARED, efd, 0);
+	ASSERT_NE(MAP_FAILED, self->page);
+	close(efd);
+	close(rnd);
+}
+
+FIXTURE_TEARDOWN(timer)
+{
+	set_timer("0");
+}
+
+TEST_F(timer, off_by_default)
+{
+	EXPECT_EQ(0, get_timer());
+}
+
+TEST_F(timer, advances_at_its_rate_and_stops_when_disabled)
+{
+	const int interval_ms = 50, seconds = 2;
+	__u32 before, after, stopped;
+	double t0, elapsed;
+	unsigned int delta, expected;
+
+	before = epoch_load(self->page);
+	t0 = now();
+	ASSERT_EQ(0, set_timer("50"));
+	EXPECT_EQ(interval_ms, get_timer());
+	sleep(seconds);
+	after = epoch_load(self->page);
+	elapsed = now() - t0;
+	ASSERT_EQ(0, set_timer("0"));
+
+	delta = (RANDOM_EPOCH_WORD_COUNTER(after) - RANDOM_EPOCH_WORD_COUNTER(before)) &
+		RANDOM_EPOCH_COUNTER_MASK;
+	expected = elapsed * 1000 / interval_ms;
+	TH_LOG("timer: %u events in %.2fs at %dms (expected ~%u)", delta, elapsed,
+	       interval_ms, expected);
+	EXPECT_EQ(RANDOM_EPOCH_ID_TIMER, RANDOM_EPOCH_WORD_ID(after));
+	/* Within tolerance: workqueue latency under emulation only delays. */
+	EXPECT_GE(delta, expected / 2);
+	EXPECT_LE(delta, expected + 2);
+
+	/* Disabled: not one more event. */
+	usleep(100 * 1000);
+	stopped = epoch_load(self->page);
+	usleep(500 * 1000);
+	EXPECT_EQ(stopped, epoch_load(self->page));
+}
+
+TEST_F(timer, bad_values_rejected_and_change_nothing)
+{
+	static const char *const bad[] = { "5", "9", "-1", "abc", "86400001", "4294967296" };
+	unsigned int i;
+
+	ASSERT_EQ(0, set_timer("1000"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, set_timer(bad[i])) TH_LOG("value %s", bad[i]);
+		EXPECT_EQ(1000, get_timer());
+	}
+	ASSERT_EQ(0, set_timer("0"));
+	EXPECT_EQ(0, get_timer());
+}
+
+TEST_F(timer, unprivileged_cannot_set)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (setresuid(65534, 65534, 65534))
+			_exit(10);
+		_exit(set_timer("50") == -EACCES ? 0 : 11);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, get_timer());
+}
+
+TEST(vmgenid_notifier_registered_with_stable_id)
+{
+	char line[128], name[64];
+	int id, found = 0;
+	FILE *f;
+	struct dirent *de;
+	int bound = 0;
+	DIR *d = opendir("/sys/bus/platform/drivers/vmgenid");
+
+	/* Bound devices appear as links named after the ACPI/DT device. */
+	while (d && (de = readdir(d)))
+		bound += de->d_type == DT_LNK && strcmp(de->d_name, "module");
+	if (d)
+		closedir(d);
+	if (!bound)
+		SKIP(return, "no VMGenID device bound");
+	f = fopen(NOTIFIERS, "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%d %63s", &id, name) == 2 && !strcmp(name, "vmgenid"))
+			found = id;
+	fclose(f);
+	EXPECT_EQ(RANDOM_EPOCH_ID_VMGENID, found);
+}
+
+TEST_HARNESS_MAIN

@@ -4,8 +4,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-ROOT=$BUILD/initramfs
-OUT=$BUILD/initramfs.cpio.gz
+# RANDEPOCH_INITRD and RANDEPOCH_GUEST_BIN let other runners (bench) pack their own.
+OUT=${RANDEPOCH_INITRD:-$BUILD/initramfs.cpio.gz}
+ROOT=${OUT%.cpio.gz}.root
+GUEST_BIN=${RANDEPOCH_GUEST_BIN:-$BUILD/guest/bin}
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,sbin,dev,proc,sys,tmp,etc,root,selftests}
 cp /bin/busybox "$ROOT/bin/busybox"
@@ -19,10 +21,26 @@ for t in "$BUILD"/guest/selftests/*; do
 	cp "$t" "$ROOT/selftests/"
 	basename "$t" >>"$ROOT/selftests/list"
 done
-if [ -d "$BUILD/guest/bin" ]; then
+if [ -d "$GUEST_BIN" ]; then
 	mkdir -p "$ROOT/usr/bin"
-	cp "$BUILD"/guest/bin/* "$ROOT/usr/bin/"
+	cp "$GUEST_BIN"/* "$ROOT/usr/bin/"
 fi
+# add_dynamic BINARY: a host program with the shared libraries it needs.
+add_dynamic() {
+	local bin=$1 lib
+	mkdir -p "$ROOT$(dirname "$bin")"
+	cp "$bin" "$ROOT$bin"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		mkdir -p "$ROOT$(dirname "$lib")"
+		cp -L "$lib" "$ROOT$lib"
+	done
+}
+# Real checkpoint/restore in the guest (Debian's criu).
+if [ -x /usr/sbin/criu ]; then
+	add_dynamic /usr/sbin/criu
+	mkdir -p "$ROOT/lib64" "$ROOT/usr/lib" "$ROOT/var/run" "$ROOT/run"
+fi
+
 (cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 step "initramfs: $(du -h "$OUT" | cut -f1) with $(wc -l <"$ROOT/selftests/list") selftests -> build/initramfs.cpio.gz"

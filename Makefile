@@ -17,10 +17,12 @@ CC		:= gcc
 CFLAGS		:= -O2 -g -Wall -Werror -pthread -Iuapi
 GUEST_LDFLAGS	:= -static
 
-SELFTESTS	:= epoch_test registry_test timer_test
-GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS))
+SELFTESTS	:= epoch_test registry_test timer_test badinput_test stress_test \
+		   leak_test fuzz_test
+SELFTEST_SCRIPTS := criu_test.sh
+GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 
-.PHONY: all deps kernel guest test clean
+.PHONY: all deps kernel kernel-debug guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -42,12 +44,24 @@ $(GUEST)/selftests/%: $(STAGE)/random_epoch/%.c $(STAGE)/random_epoch/epoch_util
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(GUEST_LDFLAGS) -o $@ $<
 
+$(GUEST)/selftests/%.sh: selftests/random_epoch/%.sh
+	@mkdir -p $(@D) && install -m 755 $< $@
+
+kernel-debug: deps
+	@scripts/kernel.sh debug
+
 guest: kernel
 	@$(MAKE) --no-print-directory $(GUEST_BINS)
 	@scripts/initramfs.sh
 
-test: guest
+# Both kernels: the test kernel runs everything, the debug kernel (KASAN,
+# lockdep, KFENCE, kmemleak) runs the in-guest suite again.
+test: guest kernel-debug
 	@python3 scripts/run_tests.py
+
+# Only the test kernel, for a quick edit-run loop.
+test-quick: guest
+	@RANDEPOCH_DEBUG_KERNEL=0 python3 scripts/run_tests.py
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/guest $(BUILD)/selftests $(BUILD)/initramfs*

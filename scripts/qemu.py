@@ -23,7 +23,7 @@ INITRD = os.path.join(BUILD, "initramfs.cpio.gz")
 SPLAT = re.compile(r"(BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|"
                    r"possible circular locking|possible recursive locking|"
                    r"inconsistent lock state|sleeping function called|"
-                   r"unreferenced object|Call Trace:|kfence|KCSAN)")
+                   r"unreferenced object|Call Trace:|KFENCE:|KCSAN:)")
 
 
 def accel_args():

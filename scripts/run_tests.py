@@ -69,6 +69,9 @@ def host_suite(path):
 def main():
     results = ktap.Results()
     results.extend(guest_suite("selftests", "tests", GUEST_TIMEOUT))
+    if os.environ.get("RANDEPOCH_DEBUG_KERNEL", "1") != "0":
+        results.extend(guest_suite("selftests-debug", "tests", GUEST_TIMEOUT,
+                                   kernel=os.path.join(qemu.BUILD, "bzImage-debug")))
     only = os.environ.get("RANDEPOCH_HOST_TESTS")
     for path in sorted(glob.glob(os.path.join(qemu.TOP, "selftests", "host", "*_test.py"))):
         if only and os.path.basename(path) not in only.split(","):

@@ -3,7 +3,11 @@
 #ifndef RANDOM_EPOCH_SELFTEST_UTIL_H
 #define RANDOM_EPOCH_SELFTEST_UTIL_H
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -55,6 +59,95 @@ static inline uint64_t epoch_pfn(const void *addr)
 	if (!(entry & (1ULL << 63)))
 		return 0;
 	return entry & ((1ULL << 55) - 1);
+}
+
+#define EPOCH_TEST_CONTROL "/sys/kernel/debug/random_epoch_test/control"
+#define EPOCH_NOTIFIERS "/sys/kernel/debug/random_epoch/notifiers"
+
+/* Write one command; returns 0 or -errno. */
+static inline int epoch_control(const char *fmt, ...)
+{
+	char cmd[64];
+	va_list ap;
+	int fd, n, ret = 0;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fd = open(EPOCH_TEST_CONTROL, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Register a test notifier; returns its ID or -errno. */
+static inline int epoch_register_test_notifier(const char *name)
+{
+	char buf[16] = "";
+	int fd, ret = epoch_control("register %s", name);
+
+	if (ret)
+		return ret;
+	fd = open(EPOCH_TEST_CONTROL, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		ret = -EIO;
+	close(fd);
+	return ret ? ret : atoi(buf);
+}
+
+/* The "id name count" line for @id in the admin view, or 0 if absent. */
+static inline int epoch_admin_view(int id, char *name, size_t len,
+				   unsigned long long *count)
+{
+	FILE *f = fopen(EPOCH_NOTIFIERS, "re");
+	char line[128], nm[64];
+	unsigned long long c;
+	int found = 0, i;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%d %63s %llu", &i, nm, &c) == 3 && i == id) {
+			snprintf(name, len, "%s", nm);
+			*count = c;
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+#define EPOCH_TIMER_SYSCTL "/proc/sys/kernel/random/epoch_timer_ms"
+
+/* Write @value to the sysctl; returns 0 or -errno. */
+static inline int epoch_set_timer(const char *value)
+{
+	int fd = open(EPOCH_TIMER_SYSCTL, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static inline long epoch_get_timer(void)
+{
+	char buf[32] = "";
+	int fd = open(EPOCH_TIMER_SYSCTL, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '\0';
+	close(fd);
+	return buf[0] ? strtol(buf, NULL, 10) : -1;
 }
 
 #endif

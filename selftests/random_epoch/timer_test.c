@@ -22,35 +22,6 @@
 #include "../kselftest_harness.h"
 #include "epoch_util.h"
 
-#define TIMER_SYSCTL "/proc/sys/kernel/random/epoch_timer_ms"
-#define NOTIFIERS "/sys/kernel/debug/random_epoch/notifiers"
-
-/* Write @value to the sysctl; returns 0 or -errno. */
-static int set_timer(const char *value)
-{
-	int fd = open(TIMER_SYSCTL, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static long get_timer(void)
-{
-	char buf[32] = "";
-	int fd = open(TIMER_SYSCTL, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) <= 0)
-		buf[0] = '\0';
-	close(fd);
-	return buf[0] ? strtol(buf, NULL, 10) : -1;
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -67,8 +38,8 @@ FIXTURE_SETUP(timer)
 {
 	int rnd, efd;
 
-	if (access(TIMER_SYSCTL, W_OK))
-		SKIP(return, "no %s", TIMER_SYSCTL);
+	if (access(EPOCH_TIMER_SYSCTL, W_OK))
+		SKIP(return, "no %s", EPOCH_TIMER_SYSCTL);
 	rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(rnd, 0);
 	efd = ioctl(rnd, RNDGETEPOCHFD, 0);
@@ -81,12 +52,12 @@ FIXTURE_SETUP(timer)
 
 FIXTURE_TEARDOWN(timer)
 {
-	set_timer("0");
+	epoch_set_timer("0");
 }
 
 TEST_F(timer, off_by_default)
 {
-	EXPECT_EQ(0, get_timer());
+	EXPECT_EQ(0, epoch_get_timer());
 }
 
 TEST_F(timer, advances_at_its_rate_and_stops_when_disabled)
@@ -98,12 +69,12 @@ TEST_F(timer, advances_at_its_rate_and_stops_when_disabled)
 
 	before = epoch_load(self->page);
 	t0 = now();
-	ASSERT_EQ(0, set_timer("50"));
-	EXPECT_EQ(interval_ms, get_timer());
+	ASSERT_EQ(0, epoch_set_timer("50"));
+	EXPECT_EQ(interval_ms, epoch_get_timer());
 	sleep(seconds);
 	after = epoch_load(self->page);
 	elapsed = now() - t0;
-	ASSERT_EQ(0, set_timer("0"));
+	ASSERT_EQ(0, epoch_set_timer("0"));
 
 	delta = (RANDOM_EPOCH_WORD_COUNTER(after) - RANDOM_EPOCH_WORD_COUNTER(before)) &
 		RANDOM_EPOCH_COUNTER_MASK;
@@ -127,13 +98,13 @@ TEST_F(timer, bad_values_rejected_and_change_nothing)
 	static const char *const bad[] = { "5", "9", "-1", "abc", "86400001", "4294967296" };
 	unsigned int i;
 
-	ASSERT_EQ(0, set_timer("1000"));
+	ASSERT_EQ(0, epoch_set_timer("1000"));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(-EINVAL, set_timer(bad[i])) TH_LOG("value %s", bad[i]);
-		EXPECT_EQ(1000, get_timer());
+		EXPECT_EQ(-EINVAL, epoch_set_timer(bad[i])) TH_LOG("value %s", bad[i]);
+		EXPECT_EQ(1000, epoch_get_timer());
 	}
-	ASSERT_EQ(0, set_timer("0"));
-	EXPECT_EQ(0, get_timer());
+	ASSERT_EQ(0, epoch_set_timer("0"));
+	EXPECT_EQ(0, epoch_get_timer());
 }
 
 TEST_F(timer, unprivileged_cannot_set)
@@ -145,11 +116,11 @@ TEST_F(timer, unprivileged_cannot_set)
 	if (pid == 0) {
 		if (setresuid(65534, 65534, 65534))
 			_exit(10);
-		_exit(set_timer("50") == -EACCES ? 0 : 11);
+		_exit(epoch_set_timer("50") == -EACCES ? 0 : 11);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(0, get_timer());
+	EXPECT_EQ(0, epoch_get_timer());
 }
 
 TEST(vmgenid_notifier_registered_with_stable_id)
@@ -168,7 +139,7 @@ TEST(vmgenid_notifier_registered_with_stable_id)
 		closedir(d);
 	if (!bound)
 		SKIP(return, "no VMGenID device bound");
-	f = fopen(NOTIFIERS, "re");
+	f = fopen(EPOCH_NOTIFIERS, "re");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%d %63s", &id, name) == 2 && !strcmp(name, "vmgenid"))

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bad input, table-driven: every bad argument to RNDGETEPOCHFD, RNDBUMPEPOCH,
+ * mmap/mprotect/mremap, read and write on the epoch descriptor gets its
+ * expected errno and leaves the word unchanged. Privileged cases run as
+ * root; each case also runs in a child that dropped to nobody, where a
+ * bump must fail with EPERM before any other check.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/random_epoch.h>
+
+#include "../kselftest_harness.h"
+#include "epoch_util.h"
+
+#define PAGE	RANDOM_EPOCH_PAGE_SIZE
+
+struct env {
+	int rnd;
+	int efd;
+	void *ro;		/* a read-only anonymous page */
+	void *unmapped;		/* an address with nothing mapped */
+};
+
+enum arg { ARG_NULL, ARG_RO, ARG_UNMAPPED, ARG_KERNEL, ARG_BUMP };
+
+struct bad_case {
+	const char *name;
+	int (*op)(struct env *e, const struct bad_case *c);
+	unsigned long cmd;		/* ioctl number */
+	unsigned long val;		/* flags, size, prot or offset */
+	unsigned long val2;
+	enum arg arg;
+	struct rand_epoch_bump bump;
+	int err;			/* expected errno as root */
+	int unpriv_err;			/* as nobody; 0: same as root */
+};
+
+static void *arg_ptr(struct env *e, enum arg a, struct rand_epoch_bump *b)
+{
+	switch (a) {
+	case ARG_RO:
+		return e->ro;
+	case ARG_UNMAPPED:
+		return e->unmapped;
+	case ARG_KERNEL:
+		return (void *)0xffff888000000000UL;
+	case ARG_BUMP:
+		return b;
+	default:
+		return NULL;
+	}
+}
+
+static int op_ioctl_rnd(struct env *e, const struct bad_case *c)
+{
+	struct rand_epoch_bump b = c->bump;
+	long ret;
+
+	if (c->cmd == RNDGETEPOCHFD)
+		ret = ioctl(e->rnd, c->cmd, c->val);
+	else
+		ret = ioctl(e->rnd, c->cmd, arg_ptr(e, c->arg, &b));
+	if (ret >= 0 && c->cmd == RNDGETEPOCHFD)
+		close(ret);
+	return ret < 0 ? errno : 0;
+}
+
+static int op_ioctl_epochfd(struct env *e, const struct bad_case *c)
+{
+	struct rand_epoch_bump b = c->bump;
+
+	return ioctl(e->efd, c->cmd, arg_ptr(e, c->arg, &b)) < 0 ? errno : 0;
+}
+
+/* val: length, val2: prot | flags << 8, bump.avoid: offset */
+static int op_mmap(struct env *e, const struct bad_case *c)
+{
+	void *p = mmap(NULL, c->val, c->val2 & 0xff, c->val2 >> 8, e->efd,
+		       c->bump.avoid);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, c->val);
+	return 0;
+}
+
+static int op_mprotect(struct env *e, const struct bad_case *c)
+{
+	void *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, e->efd, 0);
+	int err = 0;
+
+	if (p == MAP_FAILED)
+		return -1;
+	if (mprotect(p, PAGE, c->val))
+		err = errno;
+	munmap(p, PAGE);
+	return err;
+}
+
+static int op_mremap(struct env *e, const struct bad_case *c)
+{
+	void *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, e->efd, 0);
+	void *q;
+	int err = 0;
+
+	if (p == MAP_FAILED)
+		return -1;
+	q = mremap(p, PAGE, c->val, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED) {
+		err = errno;
+		munmap(p, PAGE);
+	} else {
+		munmap(q, c->val);
+	}
+	return err;
+}
+
+static int op_read(struct env *e, const struct bad_case *c)
+{
+	__u32 word[2];
+	void *buf = c->arg == ARG_BUMP ? (void *)word : arg_ptr(e, c->arg, NULL);
+
+	return read(e->efd, buf, c->val) < 0 ? errno : 0;
+}
+
+static int op_write(struct env *e, const struct bad_case *c)
+{
+	__u32 word = 0;
+
+	return write(e->efd, &word, sizeof(word)) < 0 ? errno : 0;
+}
+
+#define BUMP(f, a, w, r)	{ .flags = (f), .avoid = (a), .word = (w), .reserved = (r) }
+#define MM(prot, flags)		((prot) | (flags) << 8)
+/* RNDBUMPEPOCH with the size field of a different struct. */
+#define RNDBUMPEPOCH_SHORT	_IOWR('R', 0x09, __u64)
+
+static const struct bad_case cases[] = {
+	{ "getfd flags 1", op_ioctl_rnd, RNDGETEPOCHFD, 1, .err = EINVAL },
+	{ "getfd flags O_NONBLOCK", op_ioctl_rnd, RNDGETEPOCHFD, O_NONBLOCK, .err = EINVAL },
+	{ "getfd flags ~0", op_ioctl_rnd, RNDGETEPOCHFD, ~0UL, .err = EINVAL },
+	{ "bump NULL", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_NULL, .err = EFAULT, .unpriv_err = EPERM },
+	{ "bump read-only buffer", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_RO, .err = EFAULT, .unpriv_err = EPERM },
+	{ "bump unmapped buffer", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_UNMAPPED, .err = EFAULT, .unpriv_err = EPERM },
+	{ "bump kernel address", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_KERNEL, .err = EFAULT, .unpriv_err = EPERM },
+	{ "bump flags 0x2", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(0x2, 0, 0, 0), .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump flags 0x80000000", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(0x80000000, 0, 0, 0), .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump flags ~0", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(~0U, 0, 0, 0), .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump reserved 1", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(0, 0, 0, 1), .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump reserved with AVOID", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(RNDBUMPEPOCH_AVOID, 5, 0, 0x100), .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump avoid without AVOID", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(0, 7, 0, 0), .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump wrong struct size", op_ioctl_rnd, RNDBUMPEPOCH_SHORT, .arg = ARG_BUMP, .err = EINVAL },
+	{ "unknown 'R' 0x0a", op_ioctl_rnd, _IO('R', 0x0a), .arg = ARG_NULL, .err = EINVAL },
+	{ "unknown 'R' 0x1f", op_ioctl_rnd, _IOWR('R', 0x1f, __u32), .arg = ARG_NULL, .err = EINVAL },
+	{ "getfd on the epoch fd", op_ioctl_epochfd, RNDGETEPOCHFD, .arg = ARG_NULL, .err = ENOTTY },
+	{ "bump on the epoch fd", op_ioctl_epochfd, RNDBUMPEPOCH, .arg = ARG_BUMP, .err = ENOTTY },
+	{ "mmap PROT_WRITE shared", op_mmap, 0, PAGE, MM(PROT_READ | PROT_WRITE, MAP_SHARED), .err = EACCES },
+	{ "mmap PROT_EXEC", op_mmap, 0, PAGE, MM(PROT_READ | PROT_EXEC, MAP_SHARED), .err = EPERM },
+	{ "mmap MAP_PRIVATE", op_mmap, 0, PAGE, MM(PROT_READ, MAP_PRIVATE), .err = EINVAL },
+	{ "mmap two pages", op_mmap, 0, 2 * PAGE, MM(PROT_READ, MAP_SHARED), .err = EINVAL },
+	{ "mmap 1 MiB", op_mmap, 0, 1 << 20, MM(PROT_READ, MAP_SHARED), .err = EINVAL },
+	{ "mmap length 0", op_mmap, 0, 0, MM(PROT_READ, MAP_SHARED), .err = EINVAL },
+	{ "mmap offset one page", op_mmap, 0, PAGE, MM(PROT_READ, MAP_SHARED), .bump = BUMP(0, PAGE, 0, 0), .err = EINVAL },
+	{ "mmap offset 1 GiB", op_mmap, 0, PAGE, MM(PROT_READ, MAP_SHARED), .bump = BUMP(0, 1U << 30, 0, 0), .err = EINVAL },
+	{ "mprotect PROT_WRITE", op_mprotect, 0, PROT_READ | PROT_WRITE, .err = EACCES },
+	{ "mprotect PROT_EXEC", op_mprotect, 0, PROT_READ | PROT_EXEC, .err = EACCES },
+	{ "mremap to two pages", op_mremap, 0, 2 * PAGE, .err = EFAULT },
+	{ "read 3 bytes", op_read, 0, 3, .arg = ARG_BUMP, .err = EINVAL },
+	{ "read 0 bytes", op_read, 0, 0, .arg = ARG_BUMP, .err = EINVAL },
+	{ "read into read-only page", op_read, 0, 4, .arg = ARG_RO, .err = EFAULT },
+	{ "read into unmapped page", op_read, 0, 4, .arg = ARG_UNMAPPED, .err = EFAULT },
+	{ "write (descriptor is read-only)", op_write, .err = EBADF },
+};
+
+static void env_open(struct __test_metadata *_metadata, struct env *e)
+{
+	e->rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(e->rnd, 0);
+	e->efd = ioctl(e->rnd, RNDGETEPOCHFD, 0);
+	if (e->efd < 0 && errno == EINVAL)
+		SKIP(return, "kernel without RNDGETEPOCHFD");
+	ASSERT_GE(e->efd, 0);
+	e->ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, e->ro);
+	e->unmapped = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, e->unmapped);
+	munmap(e->unmapped, PAGE);
+}
+
+/* Run every case; returns the number that misbehaved. */
+static int run_cases(struct env *e, const volatile __u32 *page, int unpriv)
+{
+	unsigned int i, bad = 0;
+	__u32 before;
+	int err, want;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bad_case *c = &cases[i];
+
+		want = unpriv && c->unpriv_err ? c->unpriv_err : c->err;
+		before = epoch_load(page);
+		err = c->op(e, c);
+		if (err != want || epoch_load(page) != before) {
+			printf("# %s%s: errno %d (%s), want %d (%s); word %08x -> %08x\n",
+			       unpriv ? "unprivileged " : "", c->name, err,
+			       strerror(err), want, strerror(want), before,
+			       epoch_load(page));
+			bad++;
+		}
+	}
+	return bad;
+}
+
+TEST(bad_input_table_as_root)
+{
+	const volatile __u32 *page;
+	struct env e;
+
+	env_open(_metadata, &e);
+	page = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, e.efd, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	EXPECT_EQ(0, run_cases(&e, page, 0));
+	ksft_print_msg("%zu cases\n", sizeof(cases) / sizeof(cases[0]));
+}
+
+TEST(bad_input_table_unprivileged)
+{
+	const volatile __u32 *page;
+	struct env e;
+	int status;
+	pid_t pid;
+
+	env_open(_metadata, &e);
+	page = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, e.efd, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* Leaving uid 0 drops every capability. */
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(100);
+		_exit(run_cases(&e, page, 1));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN

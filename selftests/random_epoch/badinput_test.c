@@ -145,41 +145,105 @@ static int op_write(struct env *e, const struct bad_case *c)
 /* RNDBUMPEPOCH with the size field of a different struct. */
 #define RNDBUMPEPOCH_SHORT	_IOWR('R', 0x09, __u64)
 
+/*
+ * One case per entry: name, op, ioctl number and values on the first line,
+ * the argument on the next, the expected errnos last.
+ */
 static const struct bad_case cases[] = {
-	{ "getfd flags 1", op_ioctl_rnd, RNDGETEPOCHFD, 1, .err = EINVAL },
-	{ "getfd flags O_NONBLOCK", op_ioctl_rnd, RNDGETEPOCHFD, O_NONBLOCK, .err = EINVAL },
-	{ "getfd flags ~0", op_ioctl_rnd, RNDGETEPOCHFD, ~0UL, .err = EINVAL },
-	{ "bump NULL", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_NULL, .err = EFAULT, .unpriv_err = EPERM },
-	{ "bump read-only buffer", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_RO, .err = EFAULT, .unpriv_err = EPERM },
-	{ "bump unmapped buffer", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_UNMAPPED, .err = EFAULT, .unpriv_err = EPERM },
-	{ "bump kernel address", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_KERNEL, .err = EFAULT, .unpriv_err = EPERM },
-	{ "bump flags 0x2", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(0x2, 0, 0, 0), .err = EINVAL, .unpriv_err = EPERM },
-	{ "bump flags 0x80000000", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(0x80000000, 0, 0, 0), .err = EINVAL, .unpriv_err = EPERM },
-	{ "bump flags ~0", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(~0U, 0, 0, 0), .err = EINVAL, .unpriv_err = EPERM },
-	{ "bump reserved 1", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(0, 0, 0, 1), .err = EINVAL, .unpriv_err = EPERM },
-	{ "bump reserved with AVOID", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(RNDBUMPEPOCH_AVOID, 5, 0, 0x100), .err = EINVAL, .unpriv_err = EPERM },
-	{ "bump avoid without AVOID", op_ioctl_rnd, RNDBUMPEPOCH, .arg = ARG_BUMP, .bump = BUMP(0, 7, 0, 0), .err = EINVAL, .unpriv_err = EPERM },
-	{ "bump wrong struct size", op_ioctl_rnd, RNDBUMPEPOCH_SHORT, .arg = ARG_BUMP, .err = EINVAL },
-	{ "unknown 'R' 0x0a", op_ioctl_rnd, _IO('R', 0x0a), .arg = ARG_NULL, .err = EINVAL },
-	{ "unknown 'R' 0x1f", op_ioctl_rnd, _IOWR('R', 0x1f, __u32), .arg = ARG_NULL, .err = EINVAL },
-	{ "getfd on the epoch fd", op_ioctl_epochfd, RNDGETEPOCHFD, .arg = ARG_NULL, .err = ENOTTY },
-	{ "bump on the epoch fd", op_ioctl_epochfd, RNDBUMPEPOCH, .arg = ARG_BUMP, .err = ENOTTY },
-	{ "mmap PROT_WRITE shared", op_mmap, 0, PAGE, MM(PROT_READ | PROT_WRITE, MAP_SHARED), .err = EACCES },
-	{ "mmap PROT_EXEC", op_mmap, 0, PAGE, MM(PROT_READ | PROT_EXEC, MAP_SHARED), .err = EPERM },
-	{ "mmap MAP_PRIVATE", op_mmap, 0, PAGE, MM(PROT_READ, MAP_PRIVATE), .err = EINVAL },
-	{ "mmap two pages", op_mmap, 0, 2 * PAGE, MM(PROT_READ, MAP_SHARED), .err = EINVAL },
-	{ "mmap 1 MiB", op_mmap, 0, 1 << 20, MM(PROT_READ, MAP_SHARED), .err = EINVAL },
-	{ "mmap length 0", op_mmap, 0, 0, MM(PROT_READ, MAP_SHARED), .err = EINVAL },
-	{ "mmap offset one page", op_mmap, 0, PAGE, MM(PROT_READ, MAP_SHARED), .bump = BUMP(0, PAGE, 0, 0), .err = EINVAL },
-	{ "mmap offset 1 GiB", op_mmap, 0, PAGE, MM(PROT_READ, MAP_SHARED), .bump = BUMP(0, 1U << 30, 0, 0), .err = EINVAL },
-	{ "mprotect PROT_WRITE", op_mprotect, 0, PROT_READ | PROT_WRITE, .err = EACCES },
-	{ "mprotect PROT_EXEC", op_mprotect, 0, PROT_READ | PROT_EXEC, .err = EACCES },
-	{ "mremap to two pages", op_mremap, 0, 2 * PAGE, .err = EFAULT },
-	{ "read 3 bytes", op_read, 0, 3, .arg = ARG_BUMP, .err = EINVAL },
-	{ "read 0 bytes", op_read, 0, 0, .arg = ARG_BUMP, .err = EINVAL },
-	{ "read into read-only page", op_read, 0, 4, .arg = ARG_RO, .err = EFAULT },
-	{ "read into unmapped page", op_read, 0, 4, .arg = ARG_UNMAPPED, .err = EFAULT },
-	{ "write (descriptor is read-only)", op_write, .err = EBADF },
+	{ "getfd flags 1", op_ioctl_rnd, RNDGETEPOCHFD, 1,
+	  .err = EINVAL },
+	{ "getfd flags O_NONBLOCK", op_ioctl_rnd, RNDGETEPOCHFD, O_NONBLOCK,
+	  .err = EINVAL },
+	{ "getfd flags ~0", op_ioctl_rnd, RNDGETEPOCHFD, ~0UL,
+	  .err = EINVAL },
+
+	{ "bump NULL", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_NULL,
+	  .err = EFAULT, .unpriv_err = EPERM },
+	{ "bump read-only buffer", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_RO,
+	  .err = EFAULT, .unpriv_err = EPERM },
+	{ "bump unmapped buffer", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_UNMAPPED,
+	  .err = EFAULT, .unpriv_err = EPERM },
+	{ "bump kernel address", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_KERNEL,
+	  .err = EFAULT, .unpriv_err = EPERM },
+	{ "bump flags 0x2", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_BUMP, .bump = BUMP(0x2, 0, 0, 0),
+	  .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump flags 0x80000000", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_BUMP, .bump = BUMP(0x80000000, 0, 0, 0),
+	  .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump flags ~0", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_BUMP, .bump = BUMP(~0U, 0, 0, 0),
+	  .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump reserved 1", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_BUMP, .bump = BUMP(0, 0, 0, 1),
+	  .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump reserved with AVOID", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_BUMP, .bump = BUMP(RNDBUMPEPOCH_AVOID, 5, 0, 0x100),
+	  .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump avoid without AVOID", op_ioctl_rnd, RNDBUMPEPOCH,
+	  .arg = ARG_BUMP, .bump = BUMP(0, 7, 0, 0),
+	  .err = EINVAL, .unpriv_err = EPERM },
+	{ "bump wrong struct size", op_ioctl_rnd, RNDBUMPEPOCH_SHORT,
+	  .arg = ARG_BUMP,
+	  .err = EINVAL },
+
+	{ "unknown 'R' 0x0a", op_ioctl_rnd, _IO('R', 0x0a),
+	  .arg = ARG_NULL,
+	  .err = EINVAL },
+	{ "unknown 'R' 0x1f", op_ioctl_rnd, _IOWR('R', 0x1f, __u32),
+	  .arg = ARG_NULL,
+	  .err = EINVAL },
+	{ "getfd on the epoch fd", op_ioctl_epochfd, RNDGETEPOCHFD,
+	  .arg = ARG_NULL,
+	  .err = ENOTTY },
+	{ "bump on the epoch fd", op_ioctl_epochfd, RNDBUMPEPOCH,
+	  .arg = ARG_BUMP,
+	  .err = ENOTTY },
+
+	{ "mmap PROT_WRITE shared", op_mmap, 0, PAGE, MM(PROT_READ | PROT_WRITE, MAP_SHARED),
+	  .err = EACCES },
+	{ "mmap PROT_EXEC", op_mmap, 0, PAGE, MM(PROT_READ | PROT_EXEC, MAP_SHARED),
+	  .err = EPERM },
+	{ "mmap MAP_PRIVATE", op_mmap, 0, PAGE, MM(PROT_READ, MAP_PRIVATE),
+	  .err = EINVAL },
+	{ "mmap two pages", op_mmap, 0, 2 * PAGE, MM(PROT_READ, MAP_SHARED),
+	  .err = EINVAL },
+	{ "mmap 1 MiB", op_mmap, 0, 1 << 20, MM(PROT_READ, MAP_SHARED),
+	  .err = EINVAL },
+	{ "mmap length 0", op_mmap, 0, 0, MM(PROT_READ, MAP_SHARED),
+	  .err = EINVAL },
+	{ "mmap offset one page", op_mmap, 0, PAGE, MM(PROT_READ, MAP_SHARED),
+	  .bump = BUMP(0, PAGE, 0, 0),
+	  .err = EINVAL },
+	{ "mmap offset 1 GiB", op_mmap, 0, PAGE, MM(PROT_READ, MAP_SHARED),
+	  .bump = BUMP(0, 1U << 30, 0, 0),
+	  .err = EINVAL },
+
+	{ "mprotect PROT_WRITE", op_mprotect, 0, PROT_READ | PROT_WRITE,
+	  .err = EACCES },
+	{ "mprotect PROT_EXEC", op_mprotect, 0, PROT_READ | PROT_EXEC,
+	  .err = EACCES },
+	{ "mremap to two pages", op_mremap, 0, 2 * PAGE,
+	  .err = EFAULT },
+
+	{ "read 3 bytes", op_read, 0, 3,
+	  .arg = ARG_BUMP,
+	  .err = EINVAL },
+	{ "read 0 bytes", op_read, 0, 0,
+	  .arg = ARG_BUMP,
+	  .err = EINVAL },
+	{ "read into read-only page", op_read, 0, 4,
+	  .arg = ARG_RO,
+	  .err = EFAULT },
+	{ "read into unmapped page", op_read, 0, 4,
+	  .arg = ARG_UNMAPPED,
+	  .err = EFAULT },
+	{ "write (descriptor is read-only)", op_write,
+	  .err = EBADF },
 };
 
 static void env_open(struct __test_metadata *_metadata, struct env *e)
@@ -198,13 +262,13 @@ static void env_open(struct __test_metadata *_metadata, struct env *e)
 }
 
 /* Run every case; returns the number that misbehaved. */
-static int run_cases(struct env *e, const volatile __u32 *page, int unpriv)
+static int run_cases(struct env *e, const __u32 *page, int unpriv)
 {
 	unsigned int i, bad = 0;
 	__u32 before;
 	int err, want;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct bad_case *c = &cases[i];
 
 		want = unpriv && c->unpriv_err ? c->unpriv_err : c->err;
@@ -223,19 +287,19 @@ static int run_cases(struct env *e, const volatile __u32 *page, int unpriv)
 
 TEST(bad_input_table_as_root)
 {
-	const volatile __u32 *page;
+	const __u32 *page;
 	struct env e;
 
 	env_open(_metadata, &e);
 	page = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, e.efd, 0);
 	ASSERT_NE(MAP_FAILED, page);
 	EXPECT_EQ(0, run_cases(&e, page, 0));
-	ksft_print_msg("%zu cases\n", sizeof(cases) / sizeof(cases[0]));
+	ksft_print_msg("%zu cases\n", ARRAY_SIZE(cases));
 }
 
 TEST(bad_input_table_unprivileged)
 {
-	const volatile __u32 *page;
+	const __u32 *page;
 	struct env e;
 	int status;
 	pid_t pid;

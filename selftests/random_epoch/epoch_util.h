@@ -15,10 +15,14 @@
 
 #include <linux/random_epoch.h>
 
-/* The load every PRNG does before a draw; pairs with the kernel's release. */
-static inline __u32 epoch_load(const volatile __u32 *page)
+/*
+ * The load every PRNG does before a draw; pairs with the kernel's release.
+ * The compiler emits every atomic load, so the page pointers need no
+ * volatile to see the kernel's updates.
+ */
+static inline __u32 epoch_load(const __u32 *page)
 {
-	return __atomic_load_n((const __u32 *)page, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(page, __ATOMIC_ACQUIRE);
 }
 
 static inline __u32 epoch_read_fd(int efd)
@@ -45,9 +49,9 @@ static inline int epoch_bump(int rnd, __u32 flags, __u32 avoid, __u32 *word)
 }
 
 /* The page frame number behind @addr, or 0 when pagemap hides it. */
-static inline uint64_t epoch_pfn(const void *addr)
+static inline __u64 epoch_pfn(const void *addr)
 {
-	uint64_t entry = 0;
+	__u64 entry = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	off_t off = (uintptr_t)addr / 4096 * sizeof(entry);
 

@@ -42,12 +42,14 @@ static __u64 rnd64(void)
 	return rng_state * 0x2545f4914f6cdd1dULL;
 }
 
-static unsigned long pick(const unsigned long *v, size_t n)
+/* A random element of @v, an array of @size bytes. */
+static unsigned long pick(const unsigned long *v, size_t size)
 {
-	return v[rnd64() % n];
+	return v[rnd64() % (size / sizeof(*v))];
 }
 
-#define PICK(arr)	pick(arr, sizeof(arr) / sizeof(arr[0]))
+/* sizeof, not ARRAY_SIZE(), which would name @arr twice in the macro. */
+#define PICK(arr)	pick(arr, sizeof(arr))
 
 static const unsigned long cmds[] = {
 	RNDGETEPOCHFD, RNDBUMPEPOCH, _IO('R', 0x08) | 0x40000000,
@@ -71,14 +73,15 @@ static void on_segv(int sig)
 }
 
 /* A mapping that succeeded must refuse writes. */
-static int write_faults(volatile __u32 *p)
+static int write_faults(__u32 *p)
 {
 	struct sigaction sa = { .sa_handler = on_segv }, old;
 	int faulted = 1;
 
 	sigaction(SIGSEGV, &sa, &old);
 	if (!sigsetjmp(segv_jmp, 1)) {
-		*p = 0x5a5a5a5a;
+		/* Atomic, so the compiler cannot drop a store nobody reads. */
+		__atomic_store_n(p, 0x5a5a5a5a, __ATOMIC_RELAXED);
 		faulted = 0;
 	}
 	sigaction(SIGSEGV, &old, NULL);

@@ -21,7 +21,7 @@
 
 FIXTURE(registry) {
 	int rnd;
-	const volatile __u32 *page;
+	const __u32 *page;
 	int ids[RANDOM_EPOCH_ID_MAX + 1];
 	int nids;
 };
@@ -50,13 +50,13 @@ FIXTURE_TEARDOWN(registry)
 		epoch_control("unregister %d", self->ids[i]);
 }
 
-static int reg(struct __test_metadata *_metadata, FIXTURE_DATA(registry) *self,
-	       const char *name)
+/* Register @name and remember its ID in @ids for the teardown. */
+static int reg(int *ids, int *nids, const char *name)
 {
 	int id = epoch_register_test_notifier(name);
 
 	if (id > 0)
-		self->ids[self->nids++] = id;
+		ids[(*nids)++] = id;
 	return id;
 }
 
@@ -65,7 +65,7 @@ TEST_F(registry, dynamic_id_published_in_word_and_admin_view)
 	unsigned long long count = 99;
 	char name[64] = "";
 	__u32 before, after;
-	int id = reg(_metadata, self, "sample");
+	int id = reg(self->ids, &self->nids, "sample");
 
 	ASSERT_GE(id, RANDOM_EPOCH_ID_DYNAMIC_FIRST);
 	ASSERT_LE(id, RANDOM_EPOCH_ID_MAX);
@@ -95,7 +95,7 @@ TEST_F(registry, builtin_criu_notifier_listed)
 TEST_F(registry, notify_from_hard_irq)
 {
 	__u32 before = epoch_load(self->page), after;
-	int id = reg(_metadata, self, "irq");
+	int id = reg(self->ids, &self->nids, "irq");
 
 	ASSERT_GT(id, 0);
 	ASSERT_EQ(0, epoch_control("notify_irq %d", id));
@@ -112,7 +112,7 @@ TEST_F(registry, exhaustion_enospc_and_id_reuse)
 
 	for (;;) {
 		snprintf(name, sizeof(name), "fill%d", n);
-		id = reg(_metadata, self, name);
+		id = reg(self->ids, &self->nids, name);
 		if (id < 0)
 			break;
 		if (!first)
@@ -129,7 +129,7 @@ TEST_F(registry, exhaustion_enospc_and_id_reuse)
 	/* Freeing one ID makes exactly that ID available again. */
 	ASSERT_EQ(0, epoch_control("unregister %d", first));
 	self->ids[0] = self->ids[--self->nids];
-	reused = reg(_metadata, self, "again");
+	reused = reg(self->ids, &self->nids, "again");
 	EXPECT_EQ(first, reused);
 	EXPECT_EQ(-ENOSPC, epoch_register_test_notifier("over"));
 }

@@ -31,7 +31,7 @@ static double now(void)
 }
 
 FIXTURE(timer) {
-	const volatile __u32 *page;
+	const __u32 *page;
 };
 
 FIXTURE_SETUP(timer)
@@ -99,7 +99,7 @@ TEST_F(timer, bad_values_rejected_and_change_nothing)
 	unsigned int i;
 
 	ASSERT_EQ(0, epoch_set_timer("1000"));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, epoch_set_timer(bad[i])) TH_LOG("value %s", bad[i]);
 		EXPECT_EQ(1000, epoch_get_timer());
 	}

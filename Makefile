@@ -22,7 +22,12 @@ SELFTESTS	:= epoch_test registry_test timer_test badinput_test stress_test \
 SELFTEST_SCRIPTS := criu_test.sh
 GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 
-.PHONY: all deps kernel kernel-debug guest test test-quick clean
+# The userspace library, CLI and reference PRNG (userspace/Makefile).
+USERSPACE_O	:= $(abspath $(BUILD)/userspace)
+# Guest programs the host-side tests drive (selftests/host/guest/).
+HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger
+
+.PHONY: series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -47,11 +52,24 @@ $(GUEST)/selftests/%: $(STAGE)/random_epoch/%.c $(STAGE)/random_epoch/epoch_util
 $(GUEST)/selftests/%.sh: selftests/random_epoch/%.sh
 	@mkdir -p $(@D) && install -m 755 $< $@
 
+userspace: deps
+	@$(MAKE) --no-print-directory -C userspace all O=$(USERSPACE_O)
+	@$(MAKE) --no-print-directory -C userspace guest O=$(USERSPACE_O) \
+		OUT=$(abspath $(GUEST)/bin)
+	@# The library's own guest tests run with the selftests.
+	@mkdir -p $(GUEST)/selftests
+	@mv $(GUEST)/bin/guest_prng_test $(GUEST)/bin/cli_test $(GUEST)/selftests/
+
+$(GUEST)/bin/%: selftests/host/guest/%.c userspace
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iuserspace/include $(GUEST_LDFLAGS) -o $@ $< \
+		$(USERSPACE_O)/librandepoch.a -lurcu-memb
+
 kernel-debug: deps
 	@scripts/kernel.sh debug
 
-guest: kernel
-	@$(MAKE) --no-print-directory $(GUEST_BINS)
+guest: kernel userspace
+	@$(MAKE) --no-print-directory $(GUEST_BINS) $(HOST_GUEST_BINS)
 	@scripts/initramfs.sh
 
 # Both kernels: the test kernel runs everything, the debug kernel (KASAN,
@@ -62,6 +80,15 @@ test: guest kernel-debug
 # Only the test kernel, for a quick edit-run loop.
 test-quick: guest
 	@RANDEPOCH_DEBUG_KERNEL=0 python3 scripts/run_tests.py
+
+# The upstream patch series in build/series/: generated, checkpatch --strict,
+# and each patch built in order.
+series: kernel
+	@python3 scripts/series.py
+
+# Only the checkpatch part (make test runs it too).
+checkpatch: kernel
+	@python3 scripts/series.py --no-build
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/guest $(BUILD)/selftests $(BUILD)/initramfs*

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * prng_demo: draw 16 bytes from the reference PRNG every interval and print
+ *
+ *	R <seq> <monotonic_ns> <word_hex8> <output hex>
+ *
+ * one line per draw, flushed, for the VM clone and CRIU demos and tests.
+ * <word_hex8> is the word the draw was checked under (the seed's word); with
+ * --no-check, which never checks it, the word on the page at the draw.
+ *
+ * --read-fd holds no epoch descriptor or mapping between draws: before each
+ * draw it fetches the word with RNDGETEPOCHFD, read() and close() into a
+ * private copy that the PRNG checks. CRIU (3.17) cannot dump a process that
+ * has the epoch page mapped, so the CRIU test and demo use this mode.
+ * --plain-memory keeps the PRNG state where CRIU restores it (see
+ * RANDEPOCH_PRNG_PLAIN_MEMORY), so that only the epoch check tells restored
+ * copies apart.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <linux/random_epoch.h>
+
+#include "randepoch_prng.h"
+
+/* --read-fd: /dev/urandom stays open (CRIU restores it); the word is copied. */
+static int urandom_fd = -1;
+static uint32_t private_word;
+
+static int fetch_word(void)
+{
+	uint32_t word;
+	int efd = ioctl(urandom_fd, RNDGETEPOCHFD, 0);
+
+	if (efd < 0)
+		return -errno;
+	if (read(efd, &word, sizeof(word)) != sizeof(word)) {
+		close(efd);
+		return -EIO;
+	}
+	close(efd);
+	/* The PRNG loads it with acquire, as it would the real page. */
+	__atomic_store_n(&private_word, word, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int number(const char *s, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return errno || end == s || *end || *v < 0;
+}
+
+int main(int argc, char **argv)
+{
+	long interval = 100, count = -1, seq;
+	unsigned int flags = 0;
+	int read_fd = 0;
+	struct randepoch ep;
+	struct randepoch_prng *p;
+	int i, err;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-check")) {
+			flags |= RANDEPOCH_PRNG_NO_EPOCH_CHECK;
+		} else if (!strcmp(argv[i], "--read-fd")) {
+			read_fd = 1;
+		} else if (!strcmp(argv[i], "--plain-memory")) {
+			flags |= RANDEPOCH_PRNG_PLAIN_MEMORY;
+		} else if (!strcmp(argv[i], "--interval-ms") && i + 1 < argc &&
+			   !number(argv[i + 1], &interval)) {
+			i++;
+		} else if (!strcmp(argv[i], "--count") && i + 1 < argc &&
+			   !number(argv[i + 1], &count)) {
+			i++;
+		} else {
+			fprintf(stderr,
+				"usage: prng_demo [--no-check] [--read-fd] [--plain-memory]\n\t\t[--interval-ms N] [--count N]\n");
+			return 1;
+		}
+	}
+	if (read_fd) {
+		urandom_fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		err = urandom_fd < 0 ? -errno : fetch_word();
+		if (err == -EINVAL || err == -ENOTTY)
+			err = -ENOSYS;
+		if (!err)
+			randepoch_attach(&ep, &private_word);
+	} else {
+		err = randepoch_open(&ep);
+	}
+	if (err && !(flags & RANDEPOCH_PRNG_NO_EPOCH_CHECK)) {
+		fprintf(stderr, "prng_demo: %s\n", randepoch_strerror(err));
+		return err == -ENOSYS ? 2 : 4;
+	}
+	p = randepoch_prng_new(err ? NULL : &ep, flags);
+	if (!p) {
+		perror("prng_demo: randepoch_prng_new");
+		return 4;
+	}
+	{
+		uint32_t w = err ? 0 : randepoch_word(&ep);
+
+		printf("prng_demo: word %08x (%s, epoch %u)%s\n", w,
+		       randepoch_id_name(RANDEPOCH_WORD_ID(w)),
+		       RANDEPOCH_WORD_COUNTER(w),
+		       flags & RANDEPOCH_PRNG_NO_EPOCH_CHECK ?
+		       ", no epoch check" : "");
+		fflush(stdout);
+	}
+	for (seq = 0; count < 0 || seq < count; seq++) {
+		struct timespec ts, gap = { interval / 1000,
+					    interval % 1000 * 1000000 };
+		uint8_t out[16];
+		uint32_t word;
+
+		err = read_fd ? fetch_word() : 0;
+		if (!err)
+			err = randepoch_prng_fill(p, out, sizeof(out));
+		if (err) {
+			fprintf(stderr, "prng_demo: fill: %s\n",
+				randepoch_strerror(err));
+			return 4;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (!(flags & RANDEPOCH_PRNG_NO_EPOCH_CHECK))
+			word = randepoch_prng_seed_word(p);
+		else
+			word = ep.page ? randepoch_word(&ep) : 0;
+		printf("R %ld %lld %08x ", seq,
+		       (long long)ts.tv_sec * 1000000000 + ts.tv_nsec, word);
+		for (i = 0; i < (int)sizeof(out); i++)
+			printf("%02x", out[i]);
+		printf("\n");
+		fflush(stdout);
+		if (interval)
+			nanosleep(&gap, NULL);
+	}
+	randepoch_prng_free(p);
+	return 0;
+}

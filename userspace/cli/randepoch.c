@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * randepoch: show, watch and bump the /dev/random epoch word.
+ *
+ * For admins, and for restore tools: a CRIU action script records
+ * "randepoch show --raw" at post-dump and runs "randepoch bump --avoid WORD"
+ * at post-restore, so the restored tasks see a word they never saw before.
+ *
+ * Exit codes: 0 ok, 1 bad usage, 2 the kernel lacks the feature, 3 no
+ * permission, 4 other error, 5 watch timed out before --count changes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "randepoch.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_NOFEATURE = 2,
+	EXIT_NOPERM = 3,
+	EXIT_ERROR = 4,
+	EXIT_TIMEOUT = 5,
+};
+
+static const char usage_text[] =
+	"usage: randepoch show [--raw]\n"
+	"       randepoch watch [--count N] [--timeout-ms T]\n"
+	"       randepoch bump [--avoid WORD]\n"
+	"       randepoch --help\n"
+	"\n"
+	"  show    print the epoch word: word 0xWWWWWWWW id N (name) epoch N;\n"
+	"          --raw prints only 0xWWWWWWWW\n"
+	"  watch   print the word, then one line per change (changes that\n"
+	"          come faster than we wake up are seen as one); stop after\n"
+	"          N changes, or after T ms in total\n"
+	"  bump    reseed the kernel crng and publish a new word with the\n"
+	"          CRIU ID (needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN);\n"
+	"          --avoid WORD (hex, 0x optional): the new word differs from it\n"
+	"\n"
+	"exit codes: 0 ok, 1 bad usage, 2 kernel lacks the feature,\n"
+	"            3 no permission, 4 other error, 5 watch timed out\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "randepoch: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_text);
+	return EXIT_USAGE;
+}
+
+/* Report a -errno from the library; returns the exit code for it. */
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "randepoch: %s: %s\n", what, randepoch_strerror(err));
+	if (err == -ENOSYS)
+		return EXIT_NOFEATURE;
+	if (err == -EPERM || err == -EACCES)
+		return EXIT_NOPERM;
+	return EXIT_ERROR;
+}
+
+static void print_word(uint32_t word)
+{
+	printf("word 0x%08x id %u (%s) epoch %u\n", word,
+	       RANDEPOCH_WORD_ID(word),
+	       randepoch_id_name(RANDEPOCH_WORD_ID(word)),
+	       RANDEPOCH_WORD_COUNTER(word));
+	fflush(stdout);
+}
+
+/* 1 to 8 hex digits, optional 0x. */
+static int parse_word(const char *s, uint32_t *word)
+{
+	unsigned long v;
+	char *end;
+
+	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
+		s += 2;
+	if (!*s || strlen(s) > 8 || strspn(s, "0123456789abcdefABCDEF") !=
+	    strlen(s))
+		return -1;
+	v = strtoul(s, &end, 16);
+	*word = (uint32_t)v;
+	return 0;
+}
+
+static int parse_uint(const char *s, int min, int *out)
+{
+	long v;
+	char *end;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > INT_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "raw", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct randepoch ep;
+	int raw = 0, c, err;
+	uint32_t word;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'r')
+			return usage_error("show: bad option '%s'",
+					   argv[optind - 1]);
+		raw = 1;
+	}
+	if (optind != argc)
+		return usage_error("show: unexpected argument '%s'",
+				   argv[optind]);
+	err = randepoch_open(&ep);
+	if (err)
+		return fail("cannot open the epoch page", err);
+	word = randepoch_word(&ep);
+	if (raw) {
+		printf("0x%08x\n", word);
+		fflush(stdout);
+	} else {
+		print_word(word);
+	}
+	randepoch_close(&ep);
+	return ferror(stdout) ? EXIT_ERROR : EXIT_OK;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int count = -1, timeout = -1, seen = 0, c, err;
+	long long deadline = 0;
+	struct randepoch ep;
+	uint32_t word;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'c' && !parse_uint(optarg, 1, &count))
+			continue;
+		if (c == 't' && !parse_uint(optarg, 0, &timeout))
+			continue;
+		if (c == 'c' || c == 't')
+			return usage_error("watch: bad number '%s'", optarg);
+		return usage_error("watch: bad option '%s'", argv[optind - 1]);
+	}
+	if (optind != argc)
+		return usage_error("watch: unexpected argument '%s'",
+				   argv[optind]);
+	err = randepoch_open(&ep);
+	if (err)
+		return fail("cannot open the epoch page", err);
+	if (timeout >= 0)
+		deadline = now_ms() + timeout;
+	word = randepoch_word(&ep);
+	print_word(word);
+	while (count < 0 || seen < count) {
+		int left = -1;
+
+		if (timeout >= 0) {
+			long long d = deadline - now_ms();
+
+			left = d > 0 ? (d > INT_MAX ? INT_MAX : (int)d) : 0;
+		}
+		err = randepoch_wait(&ep, word, left);
+		if (err < 0) {
+			randepoch_close(&ep);
+			return fail("waiting for a change", err);
+		}
+		if (err == 0) {
+			randepoch_close(&ep);
+			if (count < 0)
+				return EXIT_OK;
+			fprintf(stderr,
+				"randepoch: watch: %d of %d changes within %d ms\n",
+				seen, count, timeout);
+			return EXIT_TIMEOUT;
+		}
+		word = randepoch_word(&ep);
+		print_word(word);
+		seen++;
+	}
+	randepoch_close(&ep);
+	return EXIT_OK;
+}
+
+static int cmd_bump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "avoid", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t avoid = 0, word;
+	int use_avoid = 0, c, err;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'a')
+			return usage_error("bump: bad option '%s'",
+					   argv[optind - 1]);
+		if (parse_word(optarg, &avoid))
+			return usage_error("bump: --avoid needs a 32-bit hex word, not '%s'",
+					   optarg);
+		use_avoid = 1;
+	}
+	if (optind != argc)
+		return usage_error("bump: unexpected argument '%s'",
+				   argv[optind]);
+	err = randepoch_bump(use_avoid, avoid, &word);
+	if (err)
+		return fail("cannot bump the epoch", err);
+	print_word(word);
+	return ferror(stdout) ? EXIT_ERROR : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	int i;
+
+	opterr = 0;	/* we print our own messages */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		}
+	}
+	if (!cmd)
+		return usage_error("%s", "no command");
+	/* getopt_long() on argv[1..]: the command is its argv[0]. */
+	if (!strcmp(cmd, "show"))
+		return cmd_show(argc - 1, argv + 1);
+	if (!strcmp(cmd, "watch"))
+		return cmd_watch(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bump"))
+		return cmd_bump(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", cmd);
+}

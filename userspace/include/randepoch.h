@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * librandepoch: the /dev/random epoch page without the boilerplate.
+ *
+ * The kernel publishes a 32-bit "epoch word" (notifier ID << 24 | 24-bit
+ * counter) in a read-only page and changes it, after reseeding its own crng,
+ * whenever userspace PRNG state may have been duplicated (VM snapshot
+ * restore, CRIU restore, periodic timer). A PRNG loads the word before every
+ * draw and reseeds from getrandom() when it differs from the word its seed
+ * was taken under.
+ */
+#ifndef RANDEPOCH_H
+#define RANDEPOCH_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Layout of the word; mirrors <linux/random_epoch.h> without needing it. */
+#define RANDEPOCH_WORD_ID(word)		((uint32_t)(word) >> 24)
+#define RANDEPOCH_WORD_COUNTER(word)	((uint32_t)(word) & 0x00ffffffU)
+
+/*
+ * An open epoch. @page points at the epoch word; @fd is the epoch
+ * descriptor (for poll), or -1 for a simulated page (randepoch_attach()).
+ */
+struct randepoch {
+	const volatile uint32_t *page;
+	int fd;
+};
+
+/*
+ * Map the epoch page. Returns 0, or -errno; -ENOSYS means the running
+ * kernel lacks the feature, and the caller must decide how to live without
+ * it (see randepoch_strerror()).
+ */
+int randepoch_open(struct randepoch *ep);
+
+/*
+ * Use @page, any 4-byte aligned word, as the epoch word: for tests and host
+ * benchmarks, where the test publishes new words with
+ * __atomic_store_n(page, word, __ATOMIC_RELEASE).
+ */
+void randepoch_attach(struct randepoch *ep, const volatile uint32_t *page);
+
+/* Unmap and close what randepoch_open() set up; no-op after attach. */
+void randepoch_close(struct randepoch *ep);
+
+/*
+ * The current word: one acquire load, which pairs with the kernel's release
+ * store after its crng reseed, so a getrandom() issued after this load sees
+ * the reseeded crng. Only valid after a successful open or attach.
+ */
+static inline uint32_t randepoch_word(const struct randepoch *ep)
+{
+	return __atomic_load_n(ep->page, __ATOMIC_ACQUIRE);
+}
+
+/* Nonzero if the word differs from @since. */
+static inline int randepoch_changed(const struct randepoch *ep, uint32_t since)
+{
+	return randepoch_word(ep) != since;
+}
+
+/*
+ * Wait until the word differs from @since: 1 changed, 0 timed out, -errno.
+ * @timeout_ms < 0 waits forever. Polls the epoch descriptor; a simulated
+ * page is sampled every millisecond.
+ */
+int randepoch_wait(struct randepoch *ep, uint32_t since, int timeout_ms);
+
+/*
+ * RNDBUMPEPOCH: reseed the kernel crng and publish a new word with the CRIU
+ * ID. With @use_avoid the new word differs from @avoid (the word recorded at
+ * checkpoint time). Stores the new word in *@new_word if non-NULL. Returns 0,
+ * -EPERM without CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN, -ENOSYS if the
+ * kernel lacks the feature, or another -errno.
+ */
+int randepoch_bump(int use_avoid, uint32_t avoid, uint32_t *new_word);
+
+/* "none", "vmgenid", "criu", "timer", "dynamic", or "reserved" (4..15). */
+const char *randepoch_id_name(unsigned int id);
+
+/* A message for a -errno returned by this library (also accepts +errno). */
+const char *randepoch_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RANDEPOCH_H */

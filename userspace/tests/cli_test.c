@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The randepoch CLI in the guest, against the real page: output and exit
+ * codes of show, watch and bump, as root and as nobody (a child that drops
+ * to uid 65534, which clears its capabilities, then execs the CLI).
+ * Usage: cli_test [PATH_TO_randepoch]; by default the randepoch next to
+ * this program, else the one in $PATH. Exit 0 pass, 1 fail, 4 skip.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "randepoch.h"
+#include "tap.h"
+
+static char cli[PATH_MAX] = "randepoch";
+static char out[4096], err[4096];
+
+/* Until EOF; the CLI's output is small enough for the pipe buffer. */
+static void read_all(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	buf[len] = 0;
+}
+
+/* Run the CLI with @args (NULL-terminated), as nobody if @nobody. */
+static int run(int nobody, ...)
+{
+	const char *argv[16] = { cli };
+	int po[2], pe[2], status, n = 1;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, nobody);
+	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (pipe(po) || pipe(pe))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		if (nobody) {
+			/* Without KEEPCAPS, leaving uid 0 clears all caps. */
+			prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+			if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+			    setresuid(65534, 65534, 65534))
+				_exit(126);
+		}
+		execvp(cli, (char **)argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	read_all(po[0], out, sizeof(out));
+	read_all(pe[0], err, sizeof(err));
+	close(po[0]);
+	close(pe[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void *bump_soon(void *arg)
+{
+	(void)arg;
+	usleep(200000);
+	randepoch_bump(0, 0, NULL);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int w, id, epoch;
+	char name[32], avoid[16], *s;
+	struct randepoch ep;
+	uint32_t before;
+	pthread_t t;
+	int rc, n;
+
+	if (argc > 1) {
+		snprintf(cli, sizeof(cli), "%s", argv[1]);
+	} else {
+		ssize_t len = readlink("/proc/self/exe", cli, sizeof(cli) - 16);
+
+		if (len > 0) {
+			cli[len] = 0;
+			strcpy(strrchr(cli, '/') + 1, "randepoch");
+			if (access(cli, X_OK))
+				strcpy(cli, "randepoch");
+		}
+	}
+	rc = randepoch_open(&ep);
+	if (rc == -ENOSYS) {
+		printf("1..0 # SKIP %s\n", randepoch_strerror(rc));
+		return KSFT_SKIP;
+	}
+	if (rc || getuid() != 0) {
+		printf("1..0 # SKIP needs root and the epoch page\n");
+		return KSFT_SKIP;
+	}
+	tap_plan(10);
+	tap_diag("CLI: %s", cli);
+
+	before = randepoch_word(&ep);
+	rc = run(0, "show", NULL);
+	n = sscanf(out, "word 0x%x id %u (%31[a-z]) epoch %u", &w, &id, name,
+		   &epoch);
+	tap_ok(rc == 0 && n == 4 && w == before && id == (w >> 24) &&
+	       epoch == (w & 0xffffff) && !strcmp(name, randepoch_id_name(id)),
+	       "show -> %d: %.*s", rc, (int)strcspn(out, "\n"), out);
+
+	rc = run(0, "show", "--raw", NULL);
+	n = sscanf(out, "0x%x", &w);
+	tap_ok(rc == 0 && n == 1 && w == before, "show --raw -> %d: %.*s", rc,
+	       (int)strcspn(out, "\n"), out);
+
+	rc = run(0, "bump", NULL);
+	n = sscanf(out, "word 0x%x id %u (%31[a-z])", &w, &id, name);
+	tap_ok(rc == 0 && n == 3 && id == 2 && !strcmp(name, "criu") &&
+	       w != before && randepoch_word(&ep) == w,
+	       "bump as root -> %d, new word with ID 2: %.*s", rc,
+	       (int)strcspn(out, "\n"), out);
+
+	before = randepoch_word(&ep);
+	snprintf(avoid, sizeof(avoid), "0x%08x", before + 1);
+	rc = run(0, "bump", "--avoid", avoid, NULL);
+	n = sscanf(out, "word 0x%x", &w);
+	tap_ok(rc == 0 && n == 1 && w != before + 1 && w != before,
+	       "bump --avoid %s -> %d: 0x%08x", avoid, rc, w);
+
+	before = randepoch_word(&ep);
+	rc = run(1, "bump", NULL);
+	tap_ok(rc == 3 && strstr(err, "ermission") &&
+	       randepoch_word(&ep) == before,
+	       "bump as nobody -> %d (want 3): %.*s", rc,
+	       (int)strcspn(err, "\n"), err);
+
+	rc = run(1, "show", NULL);
+	tap_ok(rc == 0 && !strncmp(out, "word 0x", 7),
+	       "show as nobody -> %d", rc);
+
+	rc = run(0, "bump", "--avoid", "zz", NULL);
+	tap_ok(rc == 1 && strstr(err, "hex"), "bump --avoid zz -> %d (want 1)",
+	       rc);
+	rc = run(0, "frob", NULL);
+	tap_ok(rc == 1 && strstr(err, "unknown command"), "frob -> %d (want 1)",
+	       rc);
+
+	pthread_create(&t, NULL, bump_soon, NULL);
+	rc = run(0, "watch", "--count", "1", "--timeout-ms", "5000", NULL);
+	pthread_join(t, NULL);
+	for (n = 0, s = out; (s = strchr(s, '\n')); s++)
+		n++;
+	tap_ok(rc == 0 && n == 2, "watch --count 1 sees a bump -> %d, %d lines",
+	       rc, n);
+
+	rc = run(0, "watch", "--count", "5", "--timeout-ms", "50", NULL);
+	tap_ok(rc == 5, "watch --count 5 --timeout-ms 50 times out -> %d (want 5)",
+	       rc);
+	randepoch_close(&ep);
+	return tap_exit();
+}

@@ -165,6 +165,19 @@ class Guest:
                 raise RuntimeError("QMP %s: %s" % (command, reply["error"]))
             # an asynchronous event: ignore
 
+    def cont_after_incoming(self, timeout=120):
+        """Start a clone restored with -incoming once its state is loaded.
+
+        A "cont" sent while the state is still loading is swallowed (the
+        clone then stays paused like its source), so wait for it first.
+        """
+        deadline = time.monotonic() + timeout
+        while self.qmp("query-status").get("status") == "inmigrate":
+            if time.monotonic() > deadline:
+                raise RuntimeError("%s: state not loaded in %ds" % (self.name, timeout))
+            time.sleep(0.05)
+        self.qmp("cont")
+
     def migrate_to_file(self, path, timeout=120):
         """Save the (stopped) VM's state to path and wait until it is done."""
         self.qmp("migrate", uri="exec:cat > %s" % path)

@@ -1,0 +1,184 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Real checkpoint/restore with CRIU: dump a process that draws from the
+# reference PRNG, restore the same images twice, and check that the two
+# restored copies never print the same output. A CRIU action script bumps
+# the epoch word at post-restore (before the restored tasks run), avoiding the
+# word the process had at dump time. The same run without the action script
+# must show the copies repeating each other, or the test could not fail.
+#
+# Needs: criu, prng_demo and randepoch (the CLI) in $PATH; root.
+#
+# CRIU 3.17 cannot dump a process with the epoch page mapped (it does not
+# know the anon_inode mapping), so prng_demo runs with --read-fd: it keeps
+# /dev/urandom open and fetches the word through a short-lived epoch
+# descriptor before every draw. A dump that catches that descriptor open
+# fails cleanly and is retried. --plain-memory keeps the PRNG state where
+# CRIU restores it: the default state (MADV_WIPEONFORK, MADV_DONTDUMP) is not
+# in the images, so a restore would reseed it whatever the epoch said.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+WORK=/tmp/criu_test
+RUN_SECONDS=${RUN_SECONDS:-1}
+ntest=0
+failed=0
+
+ok() {
+	ntest=$((ntest + 1))
+	echo "ok $ntest $1"
+}
+
+not_ok() {
+	ntest=$((ntest + 1))
+	failed=1
+	echo "not ok $ntest $1"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit $KSFT_SKIP
+}
+
+for prog in criu prng_demo randepoch sort uniq cut; do
+	command -v $prog >/dev/null 2>&1 || skip_all "$prog not installed"
+done
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+randepoch show >/dev/null 2>&1 || skip_all "kernel has no epoch page"
+
+# The action script CRIU runs at each stage. post-dump records the word the
+# process last drew under; post-restore bumps away from it before the
+# restored tasks are resumed.
+cat >$WORK.action <<'EOF'
+#!/bin/sh
+case "$CRTOOLS_SCRIPT_ACTION" in
+post-dump)
+	tail -n 1 "$WORK_DIR/out" | cut -d' ' -f4 >"$WORK_DIR/avoid"
+	;;
+post-restore)
+	[ -n "$BUMP" ] || exit 0
+	randepoch bump --avoid "0x$(cat "$WORK_DIR/avoid")" >>"$WORK_DIR/bumps" ||
+		exit 1
+	;;
+esac
+exit 0
+EOF
+chmod +x $WORK.action
+
+# restore_once N: restore the images, let the copy draw, kill it, keep what
+# it printed after the dump in $WORK/copyN.
+restore_once() {
+	cp $WORK/out.dumped $WORK/out
+	rm -f $WORK/pid
+	# Not detached (-d): criu stays the parent and reaps the copy, so its
+	# PID is free again for the next restore.
+	WORK_DIR=$WORK criu restore -D $WORK/img --pidfile $WORK/pid \
+		--action-script $WORK.action -o restore$1.log -v2 \
+		</dev/null >/dev/null 2>&1 &
+	criu=$!
+	i=0
+	while [ ! -s $WORK/pid ] && [ $i -lt 100 ] && kill -0 $criu 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ ! -s $WORK/pid ]; then
+		echo "# criu restore $1 failed:"
+		tail -n 5 $WORK/img/restore$1.log | sed 's/^/# /'
+		kill -9 $criu 2>/dev/null
+		return 1
+	fi
+	sleep "$RUN_SECONDS"
+	kill -9 "$(cat $WORK/pid)"
+	wait $criu
+	tail -n +$(($(wc -l <$WORK/out.dumped) + 1)) $WORK/out >$WORK/copy$1
+	first=$(head -n 1 $WORK/copy$1 | cut -d' ' -f4)
+	echo "# copy $1: $(wc -l <$WORK/copy$1) draws after restore, first word $first"
+}
+
+# run_case BUMP: start, dump, restore twice; prints the number of outputs
+# the two copies have in common, or "error".
+run_case() {
+	rm -rf $WORK && mkdir -p $WORK/img
+	export BUMP=$1
+	setsid prng_demo --read-fd --plain-memory --interval-ms 5 </dev/null >$WORK/out 2>&1 &
+	pid=$!
+	sleep 1
+	try=1
+	while ! WORK_DIR=$WORK criu dump -t $pid -D $WORK/img \
+	      --action-script $WORK.action -o dump.log -v2 2>/dev/null; do
+		if [ $try -ge 5 ] || ! kill -0 $pid 2>/dev/null; then
+			echo "# criu dump failed $try times:"
+			tail -n 5 $WORK/img/dump.log | sed 's/^/# /'
+			kill -9 $pid 2>/dev/null
+			echo error
+			return
+		fi
+		echo "# dump $try caught the epoch descriptor open; retrying"
+		try=$((try + 1))
+		sleep 0.1
+	done
+	cp $WORK/out $WORK/out.dumped
+	echo "# dumped after $(wc -l <$WORK/out.dumped) draws, word $(cat $WORK/avoid)"
+	restore_once 1 || { echo error; return; }
+	restore_once 2 || { echo error; return; }
+	cut -d' ' -f5 $WORK/copy1 | sort -u >$WORK/s1
+	cut -d' ' -f5 $WORK/copy2 | sort -u >$WORK/s2
+	if [ ! -s $WORK/s1 ] || [ ! -s $WORK/s2 ]; then
+		echo "# a restored copy drew nothing"
+		echo error
+		return
+	fi
+	# Each list is unique on its own: a repeated line is in both copies.
+	echo "common $(sort $WORK/s1 $WORK/s2 | uniq -d | wc -l)"
+}
+
+echo "TAP version 13"
+echo "1..5"
+
+out=$(run_case 1)
+echo "$out" | grep '^#'
+common=$(echo "$out" | sed -n 's/^common //p')
+if [ "$common" = 0 ]; then
+	ok "with the post-restore bump the restored copies share no output"
+else
+	not_ok "with the post-restore bump the copies share no output (common: ${common:-error})"
+fi
+
+# Each bump took the CRIU ID and avoided the word seen at dump time.
+avoid=$(cat $WORK/avoid 2>/dev/null)
+nbumps=$(grep -c . $WORK/bumps 2>/dev/null)
+if [ "$nbumps" = 2 ]; then
+	ok "the action script bumped once per restore"
+else
+	not_ok "the action script bumped once per restore (bumps: ${nbumps:-0})"
+fi
+w1=$(head -n 1 $WORK/copy1 2>/dev/null | cut -d' ' -f4)
+w2=$(head -n 1 $WORK/copy2 2>/dev/null | cut -d' ' -f4)
+if [ -n "$w1" ] && [ "$w1" != "$avoid" ] && [ -n "$w2" ] &&
+   [ "$w2" != "$avoid" ] && [ "$w1" != "$w2" ]; then
+	ok "each copy drew first under a new word ($w1, $w2; dump $avoid)"
+else
+	not_ok "each copy drew first under a new word ('$w1', '$w2'; dump '$avoid')"
+fi
+if [ "$(printf '%.2s' "$w1")" = 02 ] && [ "$(printf '%.2s' "$w2")" = 02 ]; then
+	ok "the new words carry the CRIU notifier ID"
+else
+	not_ok "the new words carry the CRIU notifier ID ('$w1', '$w2')"
+fi
+
+# Control: no bump, so both copies replay the same stream from the dump.
+out=$(run_case "")
+echo "$out" | grep '^#'
+common=$(echo "$out" | sed -n 's/^common //p')
+if [ -n "$common" ] && [ "$common" -gt 0 ]; then
+	ok "without the bump the copies repeat each other ($common common outputs)"
+else
+	not_ok "without the bump the copies repeat each other (common: ${common:-error})"
+fi
+
+rm -rf $WORK $WORK.action
+[ $failed = 0 ] && exit $KSFT_PASS
+exit $KSFT_FAIL

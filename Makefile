@@ -25,9 +25,9 @@ GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 # The userspace library, CLI and reference PRNG (userspace/Makefile).
 USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 # Guest programs the host-side tests drive (selftests/host/guest/).
-HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger
+HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh
 
-.PHONY: series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
+.PHONY: demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -65,6 +65,9 @@ $(GUEST)/bin/%: selftests/host/guest/%.c userspace
 	$(CC) $(CFLAGS) -Iuserspace/include $(GUEST_LDFLAGS) -o $@ $< \
 		$(USERSPACE_O)/librandepoch.a -lurcu-memb
 
+$(GUEST)/bin/%.sh: scripts/guest/%.sh
+	@mkdir -p $(@D) && install -m 755 $< $@
+
 kernel-debug: deps
 	@scripts/kernel.sh debug
 
@@ -76,6 +79,11 @@ guest: kernel userspace
 # lockdep, KFENCE, kmemleak) runs the in-guest suite again.
 test: guest kernel-debug
 	@python3 scripts/run_tests.py
+
+# The main job, shown: VM snapshot clones and CRIU restores, with and
+# without the epoch check.
+demo: guest
+	@python3 scripts/demo.py
 
 # Only the test kernel, for a quick edit-run loop.
 test-quick: guest

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The CRIU half of make demo, run inside the guest: dump a PRNG process,
+# restore it twice, with and without the epoch bump, and show what the
+# restored copies print.
+W=/tmp/demo
+cat >/tmp/demo.action <<'EOF'
+#!/bin/sh
+case "$CRTOOLS_SCRIPT_ACTION" in
+post-dump)	randepoch show --raw >"$W/avoid" ;;
+post-restore)	[ -z "$BUMP" ] || randepoch bump --avoid "$(cat "$W/avoid")" >/dev/null ;;
+esac
+EOF
+chmod +x /tmp/demo.action
+export W
+
+# demo BUMP TITLE
+demo() {
+	export BUMP=$1
+	rm -rf $W && mkdir -p $W/img
+	setsid prng_demo --read-fd --plain-memory --interval-ms 20 </dev/null >$W/out 2>&1 &
+	pid=$!
+	sleep 1
+	until criu dump -t $pid -D $W/img --action-script /tmp/demo.action -o d.log 2>/dev/null; do
+		sleep 0.1
+	done
+	cp $W/out $W/out.dumped
+	n=$(wc -l <$W/out.dumped)
+	echo "DEMO $2: process dumped after $((n - 1)) draws, epoch word $(cat $W/avoid)"
+	for copy in 1 2; do
+		cp $W/out.dumped $W/out
+		rm -f $W/pid
+		criu restore -D $W/img --action-script /tmp/demo.action --pidfile $W/pid \
+			-o r$copy.log </dev/null >/dev/null 2>&1 &
+		c=$!
+		i=0
+		while [ ! -s $W/pid ] && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		sleep 1
+		kill -9 "$(cat $W/pid)"
+		wait $c
+		tail -n +$((n + 1)) $W/out | head -n 3 | while read -r _ seq _ word out; do
+			echo "DEMO   restore $copy, draw $seq, word $word: $out"
+		done
+	done
+}
+
+demo "" "WITHOUT the epoch bump"
+demo 1 "WITH the epoch bump at post-restore"

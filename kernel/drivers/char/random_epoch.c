@@ -32,10 +32,8 @@
 #include <linux/random_epoch.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
-#include <linux/sysctl.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
 
 /* The page all mappings share; the epoch word is its first 32 bits. */
 static struct page *epoch_page;
@@ -57,20 +55,6 @@ static DEFINE_MUTEX(registry_lock);
 static struct random_epoch_notifier *registry[RANDOM_EPOCH_ID_MAX + 1];
 
 static struct random_epoch_notifier criu_notifier = { .name = "criu" };
-
-/*
- * The timer notifier: every epoch_timer_ms milliseconds (0: never, the
- * default) the crng is reseeded and a new word published, so that
- * long-running PRNGs pick up fresh kernel entropy periodically, as the
- * crng itself does. Set with the kernel.random.epoch_timer_ms sysctl.
- */
-#define EPOCH_TIMER_MIN_MS	10
-#define EPOCH_TIMER_MAX_MS	(24 * 60 * 60 * 1000)
-static struct random_epoch_notifier timer_notifier = { .name = "timer" };
-static unsigned int epoch_timer_ms;
-static DEFINE_MUTEX(epoch_timer_lock);
-static void random_epoch_timer_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(epoch_timer_work, random_epoch_timer_fn);
 
 /**
  * random_epoch_read - the current epoch word
@@ -354,56 +338,6 @@ long random_epoch_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-static void random_epoch_timer_fn(struct work_struct *work)
-{
-	unsigned int ms = READ_ONCE(epoch_timer_ms);
-
-	/* Disabled since this run was queued. */
-	if (!ms)
-		return;
-	random_epoch_notify(&timer_notifier);
-	queue_delayed_work(system_unbound_wq, &epoch_timer_work,
-			   msecs_to_jiffies(ms));
-}
-
-static int random_epoch_timer_sysctl(const struct ctl_table *table, int write,
-				     void *buf, size_t *lenp, loff_t *ppos)
-{
-	struct ctl_table tmp = *table;
-	unsigned int ms;
-	int ret;
-
-	mutex_lock(&epoch_timer_lock);
-	ms = epoch_timer_ms;
-	tmp.data = &ms;
-	ret = proc_douintvec(&tmp, write, buf, lenp, ppos);
-	if (ret || !write)
-		goto out;
-	if (ms && (ms < EPOCH_TIMER_MIN_MS || ms > EPOCH_TIMER_MAX_MS)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	/* Pairs with READ_ONCE() in random_epoch_timer_fn(). */
-	WRITE_ONCE(epoch_timer_ms, ms);
-	if (ms)
-		mod_delayed_work(system_unbound_wq, &epoch_timer_work,
-				 msecs_to_jiffies(ms));
-	else
-		cancel_delayed_work(&epoch_timer_work);
-out:
-	mutex_unlock(&epoch_timer_lock);
-	return ret;
-}
-
-static struct ctl_table random_epoch_sysctls[] = {
-	{
-		.procname	= "epoch_timer_ms",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= random_epoch_timer_sysctl,
-	},
-};
-
 static int random_epoch_notifiers_show(struct seq_file *m, void *v)
 {
 	unsigned long flags;
@@ -435,9 +369,8 @@ static int __init random_epoch_init(void)
 		return -ENOMEM;
 	epoch_word = page_address(epoch_page);
 
-	if (random_epoch_register_id(&criu_notifier, RANDOM_EPOCH_ID_CRIU) < 0 ||
-	    random_epoch_register_id(&timer_notifier, RANDOM_EPOCH_ID_TIMER) < 0)
-		pr_warn("cannot register the built-in notifiers\n");
+	if (random_epoch_register_id(&criu_notifier, RANDOM_EPOCH_ID_CRIU) < 0)
+		pr_warn("cannot register the CRIU notifier\n");
 
 	dir = debugfs_create_dir("random_epoch", NULL);
 	debugfs_create_file("notifiers", 0400, dir, NULL,
@@ -445,10 +378,3 @@ static int __init random_epoch_init(void)
 	return 0;
 }
 core_initcall(random_epoch_init);
-
-static int __init random_epoch_sysctl_init(void)
-{
-	register_sysctl_init("kernel/random", random_epoch_sysctls);
-	return 0;
-}
-device_initcall(random_epoch_sysctl_init);

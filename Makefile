@@ -14,6 +14,9 @@ GUEST		:= $(BUILD)/guest
 STAGE		:= $(BUILD)/selftests
 
 CC		:= gcc
+# Debian's Python, which has the Debian packages scripts/deps.sh installs
+# (python3-matplotlib), whatever python3 comes first in PATH.
+PYTHON		:= /usr/bin/python3
 CFLAGS		:= -O2 -g -Wall -Werror -pthread -Iuapi
 GUEST_LDFLAGS	:= -static
 
@@ -27,7 +30,7 @@ USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 # Guest programs the host-side tests drive (selftests/host/guest/).
 HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh
 
-.PHONY: demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
+.PHONY: bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -78,25 +81,31 @@ guest: kernel userspace
 # Both kernels: the test kernel runs everything, the debug kernel (KASAN,
 # lockdep, KFENCE, kmemleak) runs the in-guest suite again.
 test: guest kernel-debug
-	@python3 scripts/run_tests.py
+	@$(PYTHON) scripts/run_tests.py
 
 # The main job, shown: VM snapshot clones and CRIU restores, with and
 # without the epoch check.
 demo: guest
-	@python3 scripts/demo.py
+	@$(PYTHON) scripts/demo.py
+
+# Benchmarks side by side in one guest boot, and the per-draw one natively
+# on the host; writes docs/results/bench.{md,json,png}.
+bench: guest
+	@$(MAKE) --no-print-directory -C bench O=$(abspath $(BUILD)/bench)
+	@$(PYTHON) scripts/bench.py
 
 # Only the test kernel, for a quick edit-run loop.
 test-quick: guest
-	@RANDEPOCH_DEBUG_KERNEL=0 python3 scripts/run_tests.py
+	@RANDEPOCH_DEBUG_KERNEL=0 $(PYTHON) scripts/run_tests.py
 
 # The upstream patch series in build/series/: generated, checkpatch --strict,
 # and each patch built in order.
 series: kernel
-	@python3 scripts/series.py
+	@$(PYTHON) scripts/series.py
 
 # Only the checkpatch part (make test runs it too).
 checkpatch: kernel
-	@python3 scripts/series.py --no-build
+	@$(PYTHON) scripts/series.py --no-build
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/guest $(BUILD)/selftests $(BUILD)/initramfs*

@@ -15,6 +15,7 @@ PACKAGES=(
 	criu			# real checkpoint/restore in the guest
 	python3			# host-side QEMU drivers
 	perl			# checkpatch.pl
+	python3-matplotlib	# the benchmark plot
 )
 
 missing=()

@@ -43,4 +43,4 @@ fi
 
 (cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
-step "initramfs: $(du -h "$OUT" | cut -f1) with $(wc -l <"$ROOT/selftests/list") selftests -> build/initramfs.cpio.gz"
+step "initramfs: $(du -h "$OUT" | cut -f1) with $(wc -l <"$ROOT/selftests/list") selftests -> ${OUT#"$TOP"/}"

@@ -171,7 +171,6 @@ def build_each(patches):
     """Apply the patches one by one to upstream's tree and build each step."""
     obj = os.path.join(BUILD, "obj-series")
     os.makedirs(obj, exist_ok=True)
-    shutil.copy(os.path.join(BUILD, "obj-test", ".config"), os.path.join(obj, ".config"))
     touched = set()
     for p in patches[1:]:
         touched.update(re.findall(r"^\+\+\+ b/(\S+)", open(p).read(), re.M))
@@ -189,6 +188,9 @@ def build_each(patches):
             print(r.stdout)
             die("%s does not apply to the tree" % os.path.basename(p))
         log = os.path.join(BUILD, "logs", "series-" + os.path.basename(p) + ".log")
+        # The test kernel's config each time, so that a symbol a patch adds
+        # (CONFIG_RANDOM_EPOCH_TEST) is built from that patch on.
+        shutil.copy(os.path.join(BUILD, "obj-test", ".config"), os.path.join(obj, ".config"))
         with open(log, "w") as f:
             ok = subprocess.run(["make", "-C", KSRC, "O=" + obj, "olddefconfig"],
                                 stdout=f, stderr=subprocess.STDOUT).returncode == 0

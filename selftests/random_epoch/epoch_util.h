@@ -128,10 +128,10 @@ static inline int epoch_admin_view(int id, char *name, size_t len,
 
 #define EPOCH_TIMER_SYSCTL "/proc/sys/kernel/random/epoch_timer_ms"
 
-/* Write @value to the sysctl; returns 0 or -errno. */
-static inline int epoch_set_timer(const char *value)
+/* Write @value to the file at @path (a sysctl, a debugfs file); 0 or -errno. */
+static inline int epoch_write_file(const char *path, const char *value)
 {
-	int fd = open(EPOCH_TIMER_SYSCTL, O_WRONLY | O_CLOEXEC), ret = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -139,6 +139,11 @@ static inline int epoch_set_timer(const char *value)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+static inline int epoch_set_timer(const char *value)
+{
+	return epoch_write_file(EPOCH_TIMER_SYSCTL, value);
 }
 
 static inline long epoch_get_timer(void)

@@ -56,14 +56,7 @@ static long settled_slab_kb(void)
 
 static int kmemleak(const char *cmd)
 {
-	int fd = open(KMEMLEAK, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, cmd, strlen(cmd)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return epoch_write_file(KMEMLEAK, cmd);
 }
 
 static int cycle(int rnd)

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The stress test across a VM snapshot restore: the real VMGenID path fires
+while every other notifier does.
+
+A guest (the debug kernel unless RANDEPOCH_DEBUG_KERNEL=0) runs the in-guest
+stress test. Midway the host stops it, saves its state and starts one clone
+from that state with a new VMGenID GUID, so the ACPI notification, the
+vmfork reseed and the VMGenID epoch notifier run while the CRIU bumpers, the
+test notifier (process and hard IRQ context), the timer, the readers and the
+map/unmap churners are all busy. The clone finishes the stress test, which
+checks that the epoch advanced by exactly the number of notifications and
+that no reader saw a torn or backwards word.
+
+Required: the stress test passes in the clone, it counted at least one
+VMGenID notification, the kernel logged the VM fork, and the kernel log has
+no splats (KASAN, lockdep, sleeping in atomic, WARN, ...).
+"""
+
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import qemu  # noqa: E402
+from tap import Tap  # noqa: E402
+
+STRESS_SECONDS = 12
+RUN_BEFORE_SNAPSHOT = 4      # seconds of stress before the source is stopped
+
+tap = Tap()
+
+
+def main():
+    kernel = qemu.KERNEL
+    debug = os.path.join(qemu.BUILD, "bzImage-debug")
+    if os.environ.get("RANDEPOCH_DEBUG_KERNEL", "1") != "0" and os.path.exists(debug):
+        kernel = debug
+    tap.diag("kernel: %s (%s)" % (os.path.basename(kernel), qemu.accel_name()))
+    run = "STRESS_SECONDS=%d,/selftests/stress_test" % STRESS_SECONDS
+    state = os.path.join(qemu.BUILD, "stress-restore.state")
+
+    src = qemu.Guest(run=run, name="stress-restore-source", kernel=kernel,
+                     timeout=300, qmp=True).start()
+    if not src.wait_for(r"RUN\s+global\.all_notifiers_at_once", 120):
+        tap.check(False, "source guest starts the stress test", "\n".join(src.tail(30)))
+        src.kill()
+        tap.done()
+    time.sleep(RUN_BEFORE_SNAPSHOT)
+    src.qmp("stop")
+    src.migrate_to_file(state)
+    src.kill()
+    src.wait()
+
+    clone = qemu.Guest(run=run, name="stress-restore-clone", kernel=kernel,
+                       timeout=300, qmp=True, incoming="exec:cat %s" % state).start()
+    clone.cont_after_incoming()
+    clone.wait()
+    os.unlink(state)
+
+    text = clone.text()
+    if not tap.check("randepoch: guest done" in text and not clone.timed_out,
+                     "the restored clone finished the stress test",
+                     "\n".join(clone.tail(30))):
+        tap.done()
+    summary = [line for line in text if "bumps," in line]
+    tap.diag("\n".join(line.lstrip("# ") for line in summary))
+    tap.check(any(re.match(r"ok 1 global\.all_notifiers_at_once", line.strip()) for line in text),
+              "stress: epoch advanced by exactly the notifications, no torn or "
+              "backwards word", "\n".join(line for line in text if line.startswith("#")))
+    m = next((re.search(r"(\d+) vmgenid", line) for line in summary), None)
+    vmgenid = int(m.group(1)) if m else 0
+    tap.check(vmgenid >= 1, "the VMGenID notifier fired during the stress (%d)" % vmgenid)
+    log = qemu.dmesg(text)
+    tap.check(any("crng reseeded due to virtual machine fork" in line for line in log),
+              "the clone's kernel saw the VM fork")
+    bad = qemu.splats(log)
+    tap.check(not bad, "%s: kernel log has no splats" % os.path.basename(kernel),
+              "\n".join(bad[:40]))
+    tap.done()
+
+
+main()

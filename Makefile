@@ -61,7 +61,8 @@ userspace: deps
 		OUT=$(abspath $(GUEST)/bin)
 	@# The library's own guest tests run with the selftests.
 	@mkdir -p $(GUEST)/selftests
-	@mv $(GUEST)/bin/guest_prng_test $(GUEST)/bin/cli_test $(GUEST)/selftests/
+	@mv $(GUEST)/bin/guest_prng_test $(GUEST)/bin/guest_prng_test_asan \
+		$(GUEST)/bin/cli_test $(GUEST)/selftests/
 
 $(GUEST)/bin/%: selftests/host/guest/%.c userspace
 	@mkdir -p $(@D)

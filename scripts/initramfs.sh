@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Pack busybox, our init and the static guest programs into an initramfs.
+# Pack busybox, our init and the guest programs (with the shared libraries
+# of any dynamic one) into an initramfs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,24 +18,30 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$ROOT/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$ROOT/etc/passwd"
 echo "root:x:0:" >"$ROOT/etc/group"
 : >"$ROOT/selftests/list"
+# add_libs BINARY: the shared libraries a dynamic program needs (none for a
+# static one).
+add_libs() {
+	local lib
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+		mkdir -p "$ROOT$(dirname "$lib")"
+		cp -L "$lib" "$ROOT$lib"
+	done
+}
+# add_dynamic BINARY: a host program with the shared libraries it needs.
+add_dynamic() {
+	mkdir -p "$ROOT$(dirname "$1")"
+	cp "$1" "$ROOT$1"
+	add_libs "$1"
+}
 for t in "$BUILD"/guest/selftests/*; do
 	cp "$t" "$ROOT/selftests/"
 	basename "$t" >>"$ROOT/selftests/list"
+	add_libs "$t"
 done
 if [ -d "$GUEST_BIN" ]; then
 	mkdir -p "$ROOT/usr/bin"
 	cp "$GUEST_BIN"/* "$ROOT/usr/bin/"
 fi
-# add_dynamic BINARY: a host program with the shared libraries it needs.
-add_dynamic() {
-	local bin=$1 lib
-	mkdir -p "$ROOT$(dirname "$bin")"
-	cp "$bin" "$ROOT$bin"
-	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
-		mkdir -p "$ROOT$(dirname "$lib")"
-		cp -L "$lib" "$ROOT$lib"
-	done
-}
 # Real checkpoint/restore in the guest (Debian's criu).
 if [ -x /usr/sbin/criu ]; then
 	add_dynamic /usr/sbin/criu

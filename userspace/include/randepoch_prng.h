@@ -96,16 +96,25 @@ void randepoch_prng_free(struct randepoch_prng *p);
 RANDEPOCH_PRNG_FILL_DEF int
 randepoch_prng_fill(struct randepoch_prng *p, void *buf, size_t len)
 {
+	const volatile uint32_t *page = p->page;
 	struct randepoch_prng_state *st = p->st;
+	uint32_t avail;
 
-	if (__builtin_expect(len <= st->avail &&
-			     (!p->page || __atomic_load_n(p->page,
-					__ATOMIC_ACQUIRE) == st->word), 1)) {
-		uint8_t *src = st->ks + RANDEPOCH_PRNG_KS_SIZE - st->avail;
+	/*
+	 * The word first: the acquire load is a compiler barrier, so state
+	 * read before it would be read again after it. A page to check is the
+	 * common case, NO_EPOCH_CHECK the exception: lay the code out for it.
+	 */
+	if (__builtin_expect(page != NULL, 1) &&
+	    __builtin_expect(__atomic_load_n(page, __ATOMIC_ACQUIRE) != st->word, 0))
+		return randepoch_prng_fill_slow(p, buf, len);
+	avail = st->avail;
+	if (__builtin_expect(len <= avail, 1)) {
+		uint8_t *src = st->ks + RANDEPOCH_PRNG_KS_SIZE - avail;
 
 		memcpy(buf, src, len);
 		memset(src, 0, len);
-		st->avail -= (uint32_t)len;
+		st->avail = avail - (uint32_t)len;
 		return 0;
 	}
 	return randepoch_prng_fill_slow(p, buf, len);

@@ -168,7 +168,11 @@ def write_markdown(res, path):
         s = bump[key]
         md.append("| %d | %d | %.0f (%.0f-%.0f) |" % (key[0], key[1], s["median"], s["min"], s["max"]))
     r = bump[(10000, 0)]["median"] / bump[(1, 0)]["median"]
-    md += ["", "- %s" % goal(r <= 1.1, "10,000 vs 1 mappings, no waiters, <= 1.1: %.2f" % r),
+    rmin = bump[(10000, 0)]["min"] / bump[(1, 0)]["min"]
+    # Under TCG a bump's cost is bimodal from round to round (the crng
+    # reseed inside it), so the best rounds are shown next to the medians.
+    md += ["", "- %s" % goal(r <= 1.1, "10,000 vs 1 mappings, no waiters, <= 1.1: %.2f "
+                                       "(best rounds: %.2f)" % (r, rmin)),
            "- with 100 waiters a bump wakes them all: %.0fx the cost without" %
            (bump[(1, 100)]["median"] / bump[(1, 0)]["median"]), ""]
     per_fd = (mem[10000]["median"] - mem[1]["median"]) * 1024 / 9999

@@ -15,6 +15,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# One kernel build at a time: both flavours patch the same source tree, and
+# the machine has two cores.
+exec 9>"$BUILD/.kernel.lock"
+flock 9
+
 FLAVOUR=${1:-test}
 KOBJ=$BUILD/obj-$FLAVOUR
 KSRC=$KPRISTINE			# the extracted tree is patched in place

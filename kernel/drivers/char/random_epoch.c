@@ -338,6 +338,20 @@ long random_epoch_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
+/**
+ * random_epoch_vdso_page - the epoch page, for the vDSO's vvar area
+ *
+ * The architecture's vvar fault handler maps this page read-only into every
+ * process, so that userspace finds the word without a descriptor. It is the
+ * same page RNDGETEPOCHFD maps: one store publishes to both.
+ *
+ * Return: the page, or NULL before random_epoch_init() or if it failed.
+ */
+struct page *random_epoch_vdso_page(void)
+{
+	return epoch_page;
+}
+
 static int random_epoch_notifiers_show(struct seq_file *m, void *v)
 {
 	unsigned long flags;

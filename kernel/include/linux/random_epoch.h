@@ -16,6 +16,7 @@
 #include <uapi/linux/random_epoch.h>
 
 struct file;
+struct page;
 
 /**
  * struct random_epoch_notifier - a source of reseed notifications
@@ -40,6 +41,9 @@ u32 random_epoch_read(void);
 /* For drivers/char/random.c only. */
 long random_epoch_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 void random_epoch_reseed_crng(void);
+
+/* For the architecture's vDSO (vvar) fault handler only. */
+struct page *random_epoch_vdso_page(void);
 #else
 static inline int random_epoch_register(struct random_epoch_notifier *n)
 {
@@ -67,6 +71,11 @@ static inline long random_epoch_ioctl(struct file *file, unsigned int cmd,
 				      unsigned long arg)
 {
 	return -EINVAL;
+}
+
+static inline struct page *random_epoch_vdso_page(void)
+{
+	return NULL;
 }
 #endif /* CONFIG_RANDOM_EPOCH */
 

@@ -8,10 +8,14 @@
  * <word_hex8> is the word the draw was checked under (the seed's word); with
  * --no-check, which never checks it, the word on the page at the draw.
  *
+ * --source vdso|mmap takes the page only through that path (default: the
+ * vDSO, else the mapping) and prints which one. CRIU cannot dump a process
+ * that has the RNDGETEPOCHFD page mapped; through the vDSO it can.
+ *
  * --read-fd holds no epoch descriptor or mapping between draws: before each
  * draw it fetches the word with RNDGETEPOCHFD, read() and close() into a
- * private copy that the PRNG checks. CRIU (3.17) cannot dump a process that
- * has the epoch page mapped, so the CRIU test and demo use this mode.
+ * private copy that the PRNG checks (a system call per draw; the way CRIU
+ * could be shown before the vDSO path existed).
  * --plain-memory keeps the PRNG state where CRIU restores it (see
  * RANDEPOCH_PRNG_PLAIN_MEMORY), so that only the epoch check tells restored
  * copies apart.
@@ -63,8 +67,8 @@ int main(int argc, char **argv)
 {
 	long interval = 100, count = -1, seq;
 	unsigned int flags = 0;
-	int read_fd = 0;
-	struct randepoch ep;
+	int read_fd = 0, source = RANDEPOCH_SOURCE_NONE;
+	struct randepoch ep = { 0 };
 	struct randepoch_prng *p;
 	int i, err;
 
@@ -73,6 +77,11 @@ int main(int argc, char **argv)
 			flags |= RANDEPOCH_PRNG_NO_EPOCH_CHECK;
 		} else if (!strcmp(argv[i], "--read-fd")) {
 			read_fd = 1;
+		} else if (!strcmp(argv[i], "--source") && i + 1 < argc &&
+			   (!strcmp(argv[i + 1], "vdso") ||
+			    !strcmp(argv[i + 1], "mmap"))) {
+			source = !strcmp(argv[++i], "vdso") ?
+				 RANDEPOCH_SOURCE_VDSO : RANDEPOCH_SOURCE_MMAP;
 		} else if (!strcmp(argv[i], "--plain-memory")) {
 			flags |= RANDEPOCH_PRNG_PLAIN_MEMORY;
 		} else if (!strcmp(argv[i], "--interval-ms") && i + 1 < argc &&
@@ -83,7 +92,7 @@ int main(int argc, char **argv)
 			i++;
 		} else {
 			fprintf(stderr,
-				"usage: prng_demo [--no-check] [--read-fd] [--plain-memory]\n\t\t[--interval-ms N] [--count N]\n");
+				"usage: prng_demo [--no-check] [--read-fd | --source vdso|mmap]\n\t\t[--plain-memory] [--interval-ms N] [--count N]\n");
 			return 1;
 		}
 	}
@@ -94,6 +103,8 @@ int main(int argc, char **argv)
 			err = -ENOSYS;
 		if (!err)
 			randepoch_attach(&ep, &private_word);
+	} else if (source != RANDEPOCH_SOURCE_NONE) {
+		err = randepoch_open_source(&ep, source);
 	} else {
 		err = randepoch_open(&ep);
 	}
@@ -109,9 +120,10 @@ int main(int argc, char **argv)
 	{
 		uint32_t w = err ? 0 : randepoch_word(&ep);
 
-		printf("prng_demo: word %08x (%s, epoch %u)%s\n", w,
+		printf("prng_demo: word %08x (%s, epoch %u) source %s%s\n", w,
 		       randepoch_id_name(RANDEPOCH_WORD_ID(w)),
 		       RANDEPOCH_WORD_COUNTER(w),
+		       read_fd ? "read-fd" : randepoch_source_name(ep.source),
 		       flags & RANDEPOCH_PRNG_NO_EPOCH_CHECK ?
 		       ", no epoch check" : "");
 		fflush(stdout);

@@ -30,13 +30,15 @@ enum {
 };
 
 static const char usage_text[] =
-	"usage: randepoch show [--raw]\n"
+	"usage: randepoch show [--raw] [--verbose] [--source vdso|mmap]\n"
 	"       randepoch watch [--count N] [--timeout-ms T]\n"
 	"       randepoch bump [--avoid WORD]\n"
 	"       randepoch --help\n"
 	"\n"
 	"  show    print the epoch word: word 0xWWWWWWWW id N (name) epoch N;\n"
-	"          --raw prints only 0xWWWWWWWW\n"
+	"          --raw prints only 0xWWWWWWWW; --verbose adds the path to\n"
+	"          the page: source vdso (no descriptor) or mmap (RNDGETEPOCHFD);\n"
+	"          --source takes only that path (default: vdso, else mmap)\n"
 	"  watch   print the word, then one line per change (changes that\n"
 	"          come faster than we wake up are seen as one); stop after\n"
 	"          N changes, or after T ms in total\n"
@@ -108,22 +110,43 @@ static int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "raw", no_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "source", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct randepoch ep;
-	int raw = 0, c, err;
+	int raw = 0, verbose = 0, source = RANDEPOCH_SOURCE_NONE, c, err;
 	uint32_t word;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'r')
+		switch (c) {
+		case 'r':
+			raw = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 's':
+			if (!strcmp(optarg, "vdso"))
+				source = RANDEPOCH_SOURCE_VDSO;
+			else if (!strcmp(optarg, "mmap"))
+				source = RANDEPOCH_SOURCE_MMAP;
+			else
+				return usage_error("show: --source is vdso or mmap, not '%s'",
+						   optarg);
+			break;
+		default:
 			return usage_error("show: bad option '%s'",
 					   argv[optind - 1]);
-		raw = 1;
+		}
 	}
 	if (optind != argc)
 		return usage_error("show: unexpected argument '%s'",
 				   argv[optind]);
-	err = randepoch_open(&ep);
+	if (source == RANDEPOCH_SOURCE_NONE)
+		err = randepoch_open(&ep);
+	else
+		err = randepoch_open_source(&ep, source);
 	if (err)
 		return fail("cannot open the epoch page", err);
 	word = randepoch_word(&ep);
@@ -133,6 +156,8 @@ static int cmd_show(int argc, char **argv)
 	} else {
 		print_word(word);
 	}
+	if (verbose)
+		printf("source %s\n", randepoch_source_name(ep.source));
 	randepoch_close(&ep);
 	return ferror(stdout) ? EXIT_ERROR : EXIT_OK;
 }

@@ -22,21 +22,49 @@ extern "C" {
 #define RANDEPOCH_WORD_ID(word)		((uint32_t)(word) >> 24)
 #define RANDEPOCH_WORD_COUNTER(word)	((uint32_t)(word) & 0x00ffffffU)
 
+/* Where an open epoch's page comes from. */
+enum randepoch_source {
+	RANDEPOCH_SOURCE_NONE = 0,	/* not open */
+	/*
+	 * The vDSO's vvar area (__vdso_random_epoch_page): no descriptor and
+	 * no system call, so it works under seccomp filters that forbid open,
+	 * ioctl and mmap, and CRIU can checkpoint the process.
+	 */
+	RANDEPOCH_SOURCE_VDSO,
+	RANDEPOCH_SOURCE_MMAP,		/* RNDGETEPOCHFD on /dev/urandom + mmap */
+	RANDEPOCH_SOURCE_ATTACHED,	/* a caller's word: randepoch_attach() */
+};
+
 /*
- * An open epoch. @page points at the epoch word; @fd is the epoch
- * descriptor (for poll), or -1 for a simulated page (randepoch_attach()).
+ * An open epoch. @page points at the epoch word; @fd is an epoch
+ * descriptor (for poll) or -1: the vDSO source opens one only when
+ * randepoch_wait() first needs it, an attached page never has one.
+ * @source is an enum randepoch_source.
  */
 struct randepoch {
 	const volatile uint32_t *page;
 	int fd;
+	int source;
 };
 
 /*
- * Map the epoch page. Returns 0, or -errno; -ENOSYS means the running
- * kernel lacks the feature, and the caller must decide how to live without
- * it (see randepoch_strerror()).
+ * Find the epoch page: through the vDSO where the kernel offers it, else by
+ * mapping an RNDGETEPOCHFD descriptor. Returns 0, or -errno; -ENOSYS means
+ * the running kernel lacks the feature, and the caller must decide how to
+ * live without it (see randepoch_strerror()).
  */
 int randepoch_open(struct randepoch *ep);
+
+/*
+ * Like randepoch_open(), through @source only (RANDEPOCH_SOURCE_VDSO or
+ * RANDEPOCH_SOURCE_MMAP): for tests, benchmarks and tools that must say
+ * which path they use. -ENOSYS if that path is absent, -EINVAL for any
+ * other @source.
+ */
+int randepoch_open_source(struct randepoch *ep, int source);
+
+/* "none", "vdso", "mmap", "attached", or "unknown". */
+const char *randepoch_source_name(int source);
 
 /*
  * Use @page, any 4-byte aligned word, as the epoch word: for tests and host
@@ -66,8 +94,8 @@ static inline int randepoch_changed(const struct randepoch *ep, uint32_t since)
 
 /*
  * Wait until the word differs from @since: 1 changed, 0 timed out, -errno.
- * @timeout_ms < 0 waits forever. Polls the epoch descriptor; a simulated
- * page is sampled every millisecond.
+ * @timeout_ms < 0 waits forever. Polls an epoch descriptor (the vDSO source
+ * opens one on first use); an attached page is sampled every millisecond.
  */
 int randepoch_wait(struct randepoch *ep, uint32_t since, int timeout_ms);
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Open, wait for and bump the /dev/random epoch page.
+ * Find, wait for and bump the /dev/random epoch page.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -15,6 +17,7 @@
 #include <linux/random_epoch.h>
 
 #include "randepoch.h"
+#include "vdso_lookup.h"
 
 /*
  * A kernel without the feature does not know the ioctl: random_ioctl()
@@ -27,21 +30,61 @@ static int feature_errno(int err)
 	return -err;
 }
 
-int randepoch_open(struct randepoch *ep)
+/* RNDGETEPOCHFD: a new epoch descriptor, or -errno. */
+static int epoch_fd(void)
 {
-	void *page;
 	int rnd, efd, err;
 
-	ep->page = NULL;
-	ep->fd = -1;
 	rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	if (rnd < 0)
 		return -errno;
 	efd = ioctl(rnd, RNDGETEPOCHFD, 0);
 	err = errno;
 	close(rnd);
+	return efd < 0 ? feature_errno(err) : efd;
+}
+
+static const volatile uint32_t *vdso_page;
+static pthread_once_t vdso_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Ask the vDSO once. The address stays valid for the life of the process,
+ * in forked children and after a CRIU restore (which puts the vDSO and
+ * vvar back where they were), so it is cached. Reads memory only: this
+ * works under a seccomp filter that forbids open, ioctl and mmap.
+ */
+static void vdso_lookup(void)
+{
+	const uint32_t *(*fn)(void);
+	unsigned long ehdr = getauxval(AT_SYSINFO_EHDR);
+
+	if (!ehdr)
+		return;
+	vdso_init_from_sysinfo_ehdr(ehdr);
+	fn = (const uint32_t *(*)(void))vdso_sym("LINUX_2.6",
+						 "__vdso_random_epoch_page");
+	if (fn)
+		vdso_page = fn();
+}
+
+static int open_vdso(struct randepoch *ep)
+{
+	pthread_once(&vdso_once, vdso_lookup);
+	if (!vdso_page)
+		return -ENOSYS;
+	ep->page = vdso_page;
+	ep->source = RANDEPOCH_SOURCE_VDSO;
+	return 0;
+}
+
+static int open_mmap(struct randepoch *ep)
+{
+	void *page;
+	int efd, err;
+
+	efd = epoch_fd();
 	if (efd < 0)
-		return feature_errno(err);
+		return efd;
 	page = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ, MAP_SHARED, efd, 0);
 	if (page == MAP_FAILED) {
 		err = errno;
@@ -50,23 +93,64 @@ int randepoch_open(struct randepoch *ep)
 	}
 	ep->page = (const volatile uint32_t *)page;
 	ep->fd = efd;
+	ep->source = RANDEPOCH_SOURCE_MMAP;
 	return 0;
+}
+
+int randepoch_open_source(struct randepoch *ep, int source)
+{
+	ep->page = NULL;
+	ep->fd = -1;
+	ep->source = RANDEPOCH_SOURCE_NONE;
+	switch (source) {
+	case RANDEPOCH_SOURCE_VDSO:
+		return open_vdso(ep);
+	case RANDEPOCH_SOURCE_MMAP:
+		return open_mmap(ep);
+	}
+	return -EINVAL;
+}
+
+int randepoch_open(struct randepoch *ep)
+{
+	int err = randepoch_open_source(ep, RANDEPOCH_SOURCE_VDSO);
+
+	if (err == -ENOSYS)
+		err = randepoch_open_source(ep, RANDEPOCH_SOURCE_MMAP);
+	return err;
 }
 
 void randepoch_attach(struct randepoch *ep, const volatile uint32_t *page)
 {
 	ep->page = page;
 	ep->fd = -1;
+	ep->source = RANDEPOCH_SOURCE_ATTACHED;
 }
 
 void randepoch_close(struct randepoch *ep)
 {
-	if (ep->fd >= 0) {
+	if (ep->source == RANDEPOCH_SOURCE_MMAP)
 		munmap((void *)(uintptr_t)ep->page, RANDOM_EPOCH_PAGE_SIZE);
+	if (ep->fd >= 0)
 		close(ep->fd);
-	}
 	ep->page = NULL;
 	ep->fd = -1;
+	ep->source = RANDEPOCH_SOURCE_NONE;
+}
+
+const char *randepoch_source_name(int source)
+{
+	switch (source) {
+	case RANDEPOCH_SOURCE_NONE:
+		return "none";
+	case RANDEPOCH_SOURCE_VDSO:
+		return "vdso";
+	case RANDEPOCH_SOURCE_MMAP:
+		return "mmap";
+	case RANDEPOCH_SOURCE_ATTACHED:
+		return "attached";
+	}
+	return "unknown";
 }
 
 static int64_t now_ms(void)
@@ -95,8 +179,15 @@ int randepoch_wait(struct randepoch *ep, uint32_t since, int timeout_ms)
 				return 0;
 			left = d > 1000000 ? 1000000 : (int)d;
 		}
+		if (ep->fd < 0 && ep->source == RANDEPOCH_SOURCE_VDSO) {
+			/* The vDSO gives no descriptor: get one to poll. */
+			ret = epoch_fd();
+			if (ret < 0)
+				return ret;
+			ep->fd = ret;
+		}
 		if (ep->fd < 0) {
-			/* A simulated page has nothing to poll. */
+			/* An attached page has nothing to poll. */
 			struct timespec ts = { 0, 1000000 };
 
 			nanosleep(&ts, NULL);

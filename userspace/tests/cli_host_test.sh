@@ -28,15 +28,17 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..17"
 if "$CLI" show >/dev/null 2>&1; then
-	for i in 1 2 3 4; do
+	for i in 1 2 3 4 5 6; do
 		n=$((n + 1))
 		echo "ok $n # SKIP this kernel has the epoch page"
 	done
 else
 	expect 2 "no /dev/random epoch page" show
 	expect 2 "no /dev/random epoch page" show --raw
+	expect 2 "no /dev/random epoch page" show --source vdso
+	expect 2 "no /dev/random epoch page" show --source mmap
 	expect 2 "no /dev/random epoch page" watch --count 1
 	expect 2 "no /dev/random epoch page" bump --avoid 0x02000001
 fi
@@ -46,6 +48,7 @@ expect 1 "no command"
 expect 1 "unknown command 'frob'" frob
 expect 1 "bad option '--bogus'" show --bogus
 expect 1 "unexpected argument 'extra'" show extra
+expect 1 "--source is vdso or mmap, not 'foo'" show --source foo
 expect 1 "needs a 32-bit hex word" bump --avoid 0x123456789
 expect 1 "needs a 32-bit hex word" bump --avoid zz
 expect 1 "bad number '0'" watch --count 0

@@ -40,7 +40,7 @@ int main(void)
 	uint32_t word = 0;
 	int ret, ret2;
 
-	tap_plan(11);
+	tap_plan(13);
 
 	ret = randepoch_open(&ep);
 	if (ret == 0) {
@@ -55,6 +55,20 @@ int main(void)
 		tap_ok(ret == -ENOSYS,
 		       "bump without the feature gives -ENOSYS (got %d)", ret);
 	}
+	/* Each path on its own; a bad source changes nothing and says so. */
+	ep.fd = 99;
+	ret = randepoch_open_source(&ep, RANDEPOCH_SOURCE_ATTACHED);
+	ret2 = randepoch_open_source(&ep, 42);
+	tap_ok(ret == -EINVAL && ret2 == -EINVAL && ep.page == NULL &&
+	       ep.fd == -1 && ep.source == RANDEPOCH_SOURCE_NONE,
+	       "open_source: only vdso or mmap (got %d, %d)", ret, ret2);
+	tap_ok(!strcmp(randepoch_source_name(RANDEPOCH_SOURCE_NONE), "none") &&
+	       !strcmp(randepoch_source_name(RANDEPOCH_SOURCE_VDSO), "vdso") &&
+	       !strcmp(randepoch_source_name(RANDEPOCH_SOURCE_MMAP), "mmap") &&
+	       !strcmp(randepoch_source_name(RANDEPOCH_SOURCE_ATTACHED),
+		       "attached") &&
+	       !strcmp(randepoch_source_name(7), "unknown"),
+	       "source names");
 	tap_ok(strstr(randepoch_strerror(-ENOSYS), "RNDGETEPOCHFD") &&
 	       strstr(randepoch_strerror(ENOSYS), "RNDGETEPOCHFD") &&
 	       strstr(randepoch_strerror(-EPERM), "CAP_CHECKPOINT_RESTORE") &&
@@ -76,7 +90,8 @@ int main(void)
 	if (sim == MAP_FAILED)
 		return KSFT_FAIL;
 	randepoch_attach(&ep, sim);
-	tap_ok(ep.fd == -1 && randepoch_word(&ep) == 0 &&
+	tap_ok(ep.fd == -1 && ep.source == RANDEPOCH_SOURCE_ATTACHED &&
+	       randepoch_word(&ep) == 0 &&
 	       !randepoch_changed(&ep, 0) && randepoch_changed(&ep, 1),
 	       "attach: word 0, changed() only against another word");
 	__atomic_store_n(sim, 0x02000001, __ATOMIC_RELEASE);

@@ -21,7 +21,7 @@ CFLAGS		:= -O2 -g -Wall -Werror -pthread -Iuapi
 GUEST_LDFLAGS	:= -static
 
 SELFTESTS	:= epoch_test registry_test timer_test badinput_test stress_test \
-		   leak_test fuzz_test
+		   leak_test fuzz_test vdso_test
 SELFTEST_SCRIPTS := criu_test.sh
 GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 
@@ -47,10 +47,17 @@ $(STAGE)/%.h: $(KSELFTEST)/%.h
 $(STAGE)/random_epoch/%: selftests/random_epoch/%
 	@mkdir -p $(@D) && cp $< $@
 
+$(STAGE)/vDSO/%: $(KSELFTEST)/vDSO/%
+	@mkdir -p $(@D) && cp $< $@
+
 $(GUEST)/selftests/%: $(STAGE)/random_epoch/%.c $(STAGE)/random_epoch/epoch_util.h \
 		$(STAGE)/kselftest_harness.h $(STAGE)/kselftest.h uapi/linux/random_epoch.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(GUEST_LDFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) $(GUEST_LDFLAGS) -o $@ $< $(EXTRA_SRCS)
+
+# The vDSO test looks the symbol up with the tree's reference parser.
+$(GUEST)/selftests/vdso_test: EXTRA_SRCS = $(STAGE)/vDSO/parse_vdso.c
+$(GUEST)/selftests/vdso_test: $(STAGE)/vDSO/parse_vdso.c $(STAGE)/vDSO/parse_vdso.h
 
 $(GUEST)/selftests/%.sh: selftests/random_epoch/%.sh
 	@mkdir -p $(@D) && install -m 755 $< $@

@@ -99,6 +99,8 @@ def vm_demo():
 def criu_demo():
     say()
     say("== 2. CRIU: one process restored twice ==")
+    say("The process finds the epoch word through the vDSO: no descriptor, no mapping")
+    say("of its own, so CRIU can checkpoint it.")
     g = qemu.Guest(run="sh,/usr/bin/criu_demo.sh", name="demo-criu", timeout=300).start()
     g.wait()
     lines = [line[5:] for line in g.text() if line.startswith("DEMO ")]

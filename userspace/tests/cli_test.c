@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP needs root and the epoch page\n");
 		return KSFT_SKIP;
 	}
-	tap_plan(10);
+	tap_plan(13);
 	tap_diag("CLI: %s", cli);
 
 	before = randepoch_word(&ep);
@@ -127,6 +127,22 @@ int main(int argc, char **argv)
 	n = sscanf(out, "0x%x", &w);
 	tap_ok(rc == 0 && n == 1 && w == before, "show --raw -> %d: %.*s", rc,
 	       (int)strcspn(out, "\n"), out);
+
+	/* Both paths, named; the same word through each. */
+	rc = run(0, "show", "--verbose", NULL);
+	tap_ok(rc == 0 && strstr(out, "\nsource vdso\n") &&
+	       ep.source == RANDEPOCH_SOURCE_VDSO,
+	       "show --verbose prefers the vDSO -> %d: %s", rc, out);
+	rc = run(0, "show", "--raw", "--verbose", "--source", "mmap", NULL);
+	n = sscanf(out, "0x%x", &w);
+	tap_ok(rc == 0 && n == 1 && w == before &&
+	       strstr(out, "\nsource mmap\n"),
+	       "show --source mmap -> %d: %s", rc, out);
+	rc = run(1, "show", "--raw", "--verbose", "--source", "vdso", NULL);
+	n = sscanf(out, "0x%x", &w);
+	tap_ok(rc == 0 && n == 1 && w == before &&
+	       strstr(out, "\nsource vdso\n"),
+	       "show --source vdso as nobody -> %d: %s", rc, out);
 
 	rc = run(0, "bump", NULL);
 	n = sscanf(out, "word 0x%x id %u (%31[a-z])", &w, &id, name);

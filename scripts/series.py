@@ -11,6 +11,7 @@ every hook patch must appear in it exactly once. Output: build/series/*.patch
 scripts/kernel.sh leaves in build/src.
 """
 
+import fcntl
 import glob
 import os
 import re
@@ -215,8 +216,13 @@ def main():
     step("%d patches and a cover letter against Linux %s in %s"
          % (len(patches) - 1, version, os.path.relpath(OUT, TOP)))
     bad = checkpatch(patches)
-    failed = build_each(patches) if build else 0
+    failed = 0
     if build:
+        # build_each() patches the tree scripts/kernel.sh builds from: take
+        # its lock, and let it go before kernel.sh takes it again below.
+        with open(os.path.join(BUILD, ".kernel.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            failed = build_each(patches)
         # Put the tree back the way scripts/kernel.sh left it.
         subprocess.run([os.path.join(TOP, "scripts", "kernel.sh"), "test"], check=True,
                        stdout=subprocess.DEVNULL)

@@ -159,7 +159,9 @@ mmap_dump() {
 	if criu dump -t $pid -D $WORK/img -o dump.log -v2 2>/dev/null; then
 		echo "# criu dumped the mmap path too"
 	else
-		echo "# criu cannot dump the mmap path: $(grep -m 1 'random_epoch' $WORK/img/dump.log || grep -m 1 -i 'error' $WORK/img/dump.log)"
+		why=$(grep -m 1 random_epoch $WORK/img/dump.log ||
+		      grep -m 1 -i error $WORK/img/dump.log)
+		echo "# criu cannot dump the mmap path: $why"
 	fi
 	kill -9 $pid 2>/dev/null
 }

@@ -17,6 +17,14 @@
  *	const __u32 *page = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ,
  *				 MAP_SHARED, efd, 0);
  *	__u32 word = __atomic_load_n(&page[0], __ATOMIC_ACQUIRE);
+ *
+ * On x86_64 the vDSO also exports, version LINUX_2.6,
+ *
+ *	const __u32 *__vdso_random_epoch_page(void);
+ *
+ * which returns the address of the same page in the calling process (NULL
+ * on a kernel without the feature), with no descriptor and no system call:
+ * for seccomp sandboxes, libc, and processes CRIU checkpoints.
  */
 #ifndef _UAPI_LINUX_RANDOM_EPOCH_H
 #define _UAPI_LINUX_RANDOM_EPOCH_H

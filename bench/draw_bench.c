@@ -3,6 +3,9 @@
  * Per-draw cost: the reference PRNG with the epoch check, the same PRNG
  * without it, vDSO getrandom(), the getrandom() syscall and read() of
  * /dev/urandom, for 4, 16, 64 and 4096-byte draws, on 1 and 2 threads.
+ * With the real page, "prng_check" finds the word through the vDSO and
+ * "prng_check_mmap" through the RNDGETEPOCHFD mapping: the same code, the
+ * load from the other page.
  *
  *	draw_bench real|sim [ROUNDS] [MS]
  *
@@ -33,12 +36,13 @@
 struct ctx {
 	struct randepoch_prng *check;
 	struct randepoch_prng *nocheck;
+	struct randepoch_prng *check_mmap;	/* NULL on a simulated page */
 	void *vstate;
 	int urandom;
 	double ns;		/* result: ns per draw */
 };
 
-static struct randepoch ep;
+static struct randepoch ep, ep_mmap;
 static volatile unsigned char sink;
 static double run_ns;
 
@@ -79,7 +83,8 @@ DRAW_FN(check_##len, len, randepoch_prng_fill(c->check, buf, len))	\
 DRAW_FN(nocheck_##len, len, randepoch_prng_fill(c->nocheck, buf, len))	\
 DRAW_FN(vdso_##len, len, vgetrandom(buf, len, 0, c->vstate, vstate_len))	\
 DRAW_FN(syscall_##len, len, syscall(SYS_getrandom, buf, len, 0))	\
-DRAW_FN(urandom_##len, len, (void)!read(c->urandom, buf, len))
+DRAW_FN(urandom_##len, len, (void)!read(c->urandom, buf, len))		\
+DRAW_FN(check_mmap_##len, len, randepoch_prng_fill(c->check_mmap, buf, len))
 
 DRAW_FNS(4)
 DRAW_FNS(16)
@@ -90,17 +95,27 @@ typedef double (*draw_fn)(struct ctx *c);
 
 static const char *const variants[] = {
 	"prng_check", "prng_nocheck", "vdso_getrandom", "getrandom_syscall",
-	"read_urandom",
+	"read_urandom", "prng_check_mmap",
 };
+
+#define NVARIANTS	6
+#define PRNG_CHECK_MMAP	5
 
 static const int sizes[] = { 4, 16, 64, 4096 };
 
-static const draw_fn fns[4][5] = {
-	{ check_4, nocheck_4, vdso_4, syscall_4, urandom_4 },
-	{ check_16, nocheck_16, vdso_16, syscall_16, urandom_16 },
-	{ check_64, nocheck_64, vdso_64, syscall_64, urandom_64 },
-	{ check_4096, nocheck_4096, vdso_4096, syscall_4096, urandom_4096 },
+static const draw_fn fns[4][NVARIANTS] = {
+	{ check_4, nocheck_4, vdso_4, syscall_4, urandom_4, check_mmap_4 },
+	{ check_16, nocheck_16, vdso_16, syscall_16, urandom_16, check_mmap_16 },
+	{ check_64, nocheck_64, vdso_64, syscall_64, urandom_64, check_mmap_64 },
+	{ check_4096, nocheck_4096, vdso_4096, syscall_4096, urandom_4096,
+	  check_mmap_4096 },
 };
+
+/* Not measured here: vDSO getrandom() missing, or no mmap path on a sim page. */
+static int absent(const struct ctx *c, int v)
+{
+	return (v == 2 && !c->vstate) || (v == PRNG_CHECK_MMAP && !c->check_mmap);
+}
 
 struct job {
 	draw_fn fn;
@@ -145,7 +160,7 @@ int main(int argc, char **argv)
 {
 	int rounds = argc > 2 ? atoi(argv[2]) : 5;
 	struct ctx ctx[MAX_THREADS];
-	double ns[4][5][MAX_THREADS][16];
+	double ns[4][NVARIANTS][MAX_THREADS][16];
 	int s, v, t, r, threads, err;
 	static uint32_t sim_page[1024];
 
@@ -157,6 +172,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "real")) {
 		err = randepoch_open(&ep);
+		if (!err)
+			err = randepoch_open_source(&ep_mmap, RANDEPOCH_SOURCE_MMAP);
 		if (err) {
 			fprintf(stderr, "draw_bench: %s\n", randepoch_strerror(err));
 			return 2;
@@ -167,6 +184,8 @@ int main(int argc, char **argv)
 	for (t = 0; t < MAX_THREADS; t++) {
 		ctx[t].check = randepoch_prng_new(&ep, 0);
 		ctx[t].nocheck = randepoch_prng_new(&ep, RANDEPOCH_PRNG_NO_EPOCH_CHECK);
+		ctx[t].check_mmap = ep_mmap.page ?
+				    randepoch_prng_new(&ep_mmap, 0) : NULL;
 		ctx[t].vstate = vdso_getrandom_state();
 		ctx[t].urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 		if (!ctx[t].check || !ctx[t].nocheck || ctx[t].urandom < 0) {
@@ -174,21 +193,22 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("draw_bench: page %s, vDSO getrandom %s, %d rounds of %.0f ms\n",
-	       argv[1], ctx[0].vstate ? "yes" : "no", rounds, run_ns / 1e6);
+	printf("draw_bench: page %s (%s), vDSO getrandom %s, %d rounds of %.0f ms\n",
+	       argv[1], randepoch_source_name(ep.source),
+	       ctx[0].vstate ? "yes" : "no", rounds, run_ns / 1e6);
 
 	/* Round-robin: every variant once per round, rounds outermost. */
 	for (r = 0; r < rounds; r++)
 		for (threads = 1; threads <= MAX_THREADS; threads++)
 			for (s = 0; s < 4; s++)
-				for (v = 0; v < 5; v++)
-					ns[s][v][threads - 1][r] = (v == 2 && !ctx[0].vstate) ? -1 :
+				for (v = 0; v < NVARIANTS; v++)
+					ns[s][v][threads - 1][r] = absent(ctx, v) ? -1 :
 						measure(fns[s][v], ctx, threads);
 
 	for (threads = 1; threads <= MAX_THREADS; threads++)
 		for (s = 0; s < 4; s++)
-			for (v = 0; v < 5; v++) {
-				if (v == 2 && !ctx[0].vstate)
+			for (v = 0; v < NVARIANTS; v++) {
+				if (absent(ctx, v))
 					continue;
 				printf("BENCH {\"bench\": \"draw\", \"page\": \"%s\", \"variant\": \"%s\", \"size\": %d, \"threads\": %d, \"ns\": [",
 				       argv[1], variants[v], sizes[s], threads);

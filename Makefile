@@ -28,7 +28,8 @@ GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 # The userspace library, CLI and reference PRNG (userspace/Makefile).
 USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 # Guest programs the host-side tests drive (selftests/host/guest/).
-HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh
+HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh \
+		   $(GUEST)/bin/timens_run
 
 .PHONY: bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
 .SECONDARY:

@@ -8,7 +8,9 @@
 # word the process had at dump time. The same run without the action script
 # must show the copies repeating each other, or the test could not fail.
 #
-# Needs: criu, prng_demo and randepoch (the CLI) in $PATH; root.
+# Needs: criu, prng_demo and randepoch (the CLI) in $PATH; root. With
+# timens_run in $PATH too, the bump case runs again in a time namespace,
+# which CRIU dumps and restores into a new one.
 #
 # prng_demo reads the word only through the vDSO (--source vdso): no epoch
 # descriptor, no mapping of its own, no system call per draw. CRIU leaves
@@ -95,6 +97,7 @@ restore_once() {
 		return 1
 	fi
 	sleep "$RUN_SECONDS"
+	readlink /proc/"$(cat $WORK/pid)"/ns/time >$WORK/timens$1
 	kill -9 "$(cat $WORK/pid)"
 	wait $criu
 	tail -n +$(($(wc -l <$WORK/out.dumped) + 1)) $WORK/out >$WORK/copy$1
@@ -102,12 +105,14 @@ restore_once() {
 	echo "# copy $1: $(wc -l <$WORK/copy$1) draws after restore, first word $first"
 }
 
-# run_case BUMP: start, dump, restore twice; prints the number of outputs
-# the two copies have in common, or "error".
+# run_case BUMP [LAUNCHER...]: start (through LAUNCHER), dump, restore
+# twice; prints the number of outputs the two copies have in common, or
+# "error".
 run_case() {
 	rm -rf $WORK && mkdir -p $WORK/img
 	export BUMP=$1
-	setsid prng_demo --source vdso --plain-memory --interval-ms 5 \
+	shift
+	setsid "$@" prng_demo --source vdso --plain-memory --interval-ms 5 \
 		</dev/null >$WORK/out 2>&1 &
 	pid=$!
 	sleep 1
@@ -167,7 +172,7 @@ mmap_dump() {
 }
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..7"
 mmap_dump
 
 out=$(run_case 1)
@@ -214,6 +219,33 @@ if [ -n "$common" ] && [ "$common" -gt 0 ]; then
 	ok "without the bump the copies repeat each other ($common common outputs)"
 else
 	not_ok "without the bump the copies repeat each other (common: ${common:-error})"
+fi
+
+# Again in a time namespace: CRIU restores the copies into a new one, whose
+# vvar layout differs (its first page is the namespace's own).
+root_timens=$(readlink /proc/1/ns/time)
+if ! command -v timens_run >/dev/null 2>&1 ||
+   ! timens_run 100000 true 2>/dev/null; then
+	ok "# SKIP no timens_run or no time namespaces"
+	ok "# SKIP no timens_run or no time namespaces"
+else
+	out=$(run_case 1 timens_run 100000)
+	echo "$out" | grep '^#'
+	common=$(echo "$out" | sed -n 's/^common //p')
+	if [ "$common" = 0 ]; then
+		ok "in a time namespace, with the bump the restored copies share no output"
+	else
+		not_ok "in a time namespace, with the bump the copies share no output (common: ${common:-error})"
+	fi
+	t1=$(cat $WORK/timens1 2>/dev/null)
+	t2=$(cat $WORK/timens2 2>/dev/null)
+	echo "# time namespaces: root $root_timens, copies $t1 and $t2"
+	if [ -n "$t1" ] && [ -n "$t2" ] && [ "$t1" != "$root_timens" ] &&
+	   [ "$t2" != "$root_timens" ]; then
+		ok "the restored copies ran in a time namespace of their own"
+	else
+		not_ok "the restored copies ran in a time namespace of their own ('$t1', '$t2')"
+	fi
 fi
 
 rm -rf $WORK $WORK.action

@@ -3,8 +3,9 @@
  * In the guest, against the real epoch page: the library, the reference
  * PRNG and the shared PRNG while RNDBUMPEPOCH (as root) fires events. The
  * kernel increments the 24-bit counter on every event, whatever the ID, so
- * "not older" compares counters. Exit 0 pass, 1 fail, 4 skip (no feature,
- * or not allowed to bump).
+ * "not older" compares counters. Everything runs twice: on the page found
+ * through the vDSO and on the RNDGETEPOCHFD mapping. Exit 0 pass, 1 fail,
+ * 4 skip (no feature, or not allowed to bump).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,7 +85,10 @@ static void *bump_soon(void *arg)
 	return NULL;
 }
 
-int main(void)
+#define TESTS_PER_SOURCE	13
+
+/* The whole test on the page found through @source. */
+static void run(int source)
 {
 	struct reader r[2 * THREADS];
 	struct randepoch_prng *p, *nc;
@@ -96,22 +100,20 @@ int main(void)
 	int ret, i, fds[2], status;
 	pid_t pid;
 
-	ret = randepoch_open(&ep);
-	if (ret == -ENOSYS) {
-		printf("1..0 # SKIP %s\n", randepoch_strerror(ret));
-		return KSFT_SKIP;
-	}
+	tap_diag("---- the page through %s", randepoch_source_name(source));
+	ret = randepoch_open_source(&ep, source);
 	if (ret) {
-		printf("1..0 # open: %s\n", randepoch_strerror(ret));
-		return KSFT_FAIL;
+		tap_ok(0, "open through %s: %s", randepoch_source_name(source),
+		       randepoch_strerror(ret));
+		for (i = 1; i < TESTS_PER_SOURCE; i++)
+			tap_skip("no page through %s", randepoch_source_name(source));
+		return;
 	}
+	tap_ok(ep.source == source, "open through %s",
+	       randepoch_source_name(ep.source));
+	stop = 0;
 	w0 = randepoch_word(&ep);
 	ret = randepoch_bump(0, 0, &w1);
-	if (ret == -EPERM) {
-		printf("1..0 # SKIP needs root to bump\n");
-		return KSFT_SKIP;
-	}
-	tap_plan(12);
 	tap_ok(!ret && w1 != w0 && RANDEPOCH_WORD_ID(w1) == 2 &&
 	       randepoch_word(&ep) == w1,
 	       "bump publishes a CRIU word (0x%08x -> 0x%08x)", w0, w1);
@@ -144,8 +146,10 @@ int main(void)
 	       "NO_EPOCH_CHECK does not reseed after a real bump");
 
 	fflush(stdout);
-	if (pipe(fds))
-		return KSFT_FAIL;
+	if (pipe(fds)) {
+		perror("pipe");
+		exit(KSFT_FAIL);
+	}
 	pid = fork();
 	if (pid == 0) {
 		randepoch_prng_fill(p, b, sizeof(b));
@@ -202,5 +206,30 @@ int main(void)
 	randepoch_prng_free(p);
 	randepoch_prng_free(nc);
 	randepoch_close(&ep);
+}
+
+int main(void)
+{
+	uint32_t w;
+	int ret;
+
+	ret = randepoch_open(&ep);
+	if (ret == -ENOSYS) {
+		printf("1..0 # SKIP %s\n", randepoch_strerror(ret));
+		return KSFT_SKIP;
+	}
+	if (ret) {
+		printf("1..0 # open: %s\n", randepoch_strerror(ret));
+		return KSFT_FAIL;
+	}
+	randepoch_close(&ep);
+	ret = randepoch_bump(0, 0, &w);
+	if (ret == -EPERM) {
+		printf("1..0 # SKIP needs root to bump\n");
+		return KSFT_SKIP;
+	}
+	tap_plan(2 * TESTS_PER_SOURCE);
+	run(RANDEPOCH_SOURCE_VDSO);
+	run(RANDEPOCH_SOURCE_MMAP);
 	return tap_exit();
 }

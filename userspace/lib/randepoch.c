@@ -180,11 +180,17 @@ int randepoch_wait(struct randepoch *ep, uint32_t since, int timeout_ms)
 			left = d > 1000000 ? 1000000 : (int)d;
 		}
 		if (ep->fd < 0 && ep->source == RANDEPOCH_SOURCE_VDSO) {
-			/* The vDSO gives no descriptor: get one to poll. */
+			/*
+			 * The vDSO gives no descriptor: get one to poll. It
+			 * counts the word at its creation as consumed, so a
+			 * change just before it would not wake poll(): check
+			 * the word again first.
+			 */
 			ret = epoch_fd();
 			if (ret < 0)
 				return ret;
 			ep->fd = ret;
+			continue;
 		}
 		if (ep->fd < 0) {
 			/* An attached page has nothing to poll. */

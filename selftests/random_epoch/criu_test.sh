@@ -171,18 +171,26 @@ mmap_dump() {
 	kill -9 $pid 2>/dev/null
 }
 
+# expect_no_common WHERE [LAUNCHER...]: the bump case; its restored copies
+# must share no output.
+expect_no_common() {
+	where=$1
+	shift
+	out=$(run_case 1 "$@")
+	echo "$out" | grep '^#'
+	common=$(echo "$out" | sed -n 's/^common //p')
+	if [ "$common" = 0 ]; then
+		ok "$where: with the post-restore bump the restored copies share no output"
+	else
+		not_ok "$where: with the bump the copies share no output (common: ${common:-error})"
+	fi
+}
+
 echo "TAP version 13"
 echo "1..7"
 mmap_dump
 
-out=$(run_case 1)
-echo "$out" | grep '^#'
-common=$(echo "$out" | sed -n 's/^common //p')
-if [ "$common" = 0 ]; then
-	ok "with the post-restore bump the restored copies share no output"
-else
-	not_ok "with the bump the copies share no output (common: ${common:-error})"
-fi
+expect_no_common "root time namespace"
 
 # Each bump took the CRIU ID and avoided the word seen at dump time.
 avoid=$(cat $WORK/avoid 2>/dev/null)
@@ -229,14 +237,7 @@ if ! command -v timens_run >/dev/null 2>&1 ||
 	ok "# SKIP no timens_run or no time namespaces"
 	ok "# SKIP no timens_run or no time namespaces"
 else
-	out=$(run_case 1 timens_run 100000)
-	echo "$out" | grep '^#'
-	common=$(echo "$out" | sed -n 's/^common //p')
-	if [ "$common" = 0 ]; then
-		ok "in a time namespace, with the bump the restored copies share no output"
-	else
-		not_ok "in a time namespace, with the bump the copies share no output (common: ${common:-error})"
-	fi
+	expect_no_common "a time namespace" timens_run 100000
 	t1=$(cat $WORK/timens1 2>/dev/null)
 	t2=$(cat $WORK/timens2 2>/dev/null)
 	echo "# time namespaces: root $root_timens, copies $t1 and $t2"

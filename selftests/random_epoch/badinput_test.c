@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Bad input, table-driven: every bad argument to RNDGETEPOCHFD, RNDBUMPEPOCH,
- * mmap/mprotect/mremap, read and write on the epoch descriptor gets its
- * expected errno and leaves the word unchanged. Privileged cases run as
+ * mmap/mprotect/mremap, read, write and the watcher ioctls (RNDEPOCHACK,
+ * RNDEPOCHCOUNT, RNDEPOCHSETTLE) on the epoch descriptor gets its expected
+ * errno and leaves the word unchanged and the one watcher current. Privileged cases run as
  * root; each case also runs in a child that dropped to nobody, where a
  * bump must fail with EPERM before any other check.
  */
@@ -27,8 +28,9 @@
 struct env {
 	int rnd;
 	int efd;
+	int wfd;		/* a watcher descriptor */
 	void *ro;		/* a read-only anonymous page */
-	void *unmapped;		/* an address with nothing mapped */
+	void *unmapped;		/* a PROT_NONE page: every access faults */
 };
 
 enum arg { ARG_NULL, ARG_RO, ARG_UNMAPPED, ARG_KERNEL, ARG_BUMP };
@@ -80,6 +82,14 @@ static int op_ioctl_epochfd(struct env *e, const struct bad_case *c)
 	struct rand_epoch_bump b = c->bump;
 
 	return ioctl(e->efd, c->cmd, arg_ptr(e, c->arg, &b)) < 0 ? errno : 0;
+}
+
+/* On the watcher; the bump struct's memory serves as the argument. */
+static int op_ioctl_watcher(struct env *e, const struct bad_case *c)
+{
+	struct rand_epoch_bump b = c->bump;
+
+	return ioctl(e->wfd, c->cmd, arg_ptr(e, c->arg, &b)) < 0 ? errno : 0;
 }
 
 /* val: length, val2: prot | flags << 8, bump.avoid: offset */
@@ -150,12 +160,49 @@ static int op_write(struct env *e, const struct bad_case *c)
  * the argument on the next, the expected errnos last.
  */
 static const struct bad_case cases[] = {
-	{ "getfd flags 1", op_ioctl_rnd, RNDGETEPOCHFD, 1,
+	{ "getfd flags 2", op_ioctl_rnd, RNDGETEPOCHFD, 2,
 	  .err = EINVAL },
 	{ "getfd flags O_NONBLOCK", op_ioctl_rnd, RNDGETEPOCHFD, O_NONBLOCK,
 	  .err = EINVAL },
 	{ "getfd flags ~0", op_ioctl_rnd, RNDGETEPOCHFD, ~0UL,
 	  .err = EINVAL },
+	{ "getfd flags watch|2", op_ioctl_rnd, RNDGETEPOCHFD,
+	  RNDGETEPOCHFD_WATCH | 2,
+	  .err = EINVAL },
+
+	{ "ack on a non-watcher", op_ioctl_epochfd, RNDEPOCHACK,
+	  .arg = ARG_BUMP,
+	  .err = EINVAL },
+	{ "ack NULL", op_ioctl_watcher, RNDEPOCHACK,
+	  .arg = ARG_NULL,
+	  .err = EFAULT },
+	{ "ack unmapped word", op_ioctl_watcher, RNDEPOCHACK,
+	  .arg = ARG_UNMAPPED,
+	  .err = EFAULT },
+	{ "ack a word that is not current", op_ioctl_watcher, RNDEPOCHACK,
+	  .arg = ARG_BUMP, .bump = BUMP(0xffffffffU, 0, 0, 0),
+	  .err = ESTALE },
+	{ "count NULL", op_ioctl_epochfd, RNDEPOCHCOUNT,
+	  .arg = ARG_NULL,
+	  .err = EFAULT },
+	{ "count read-only buffer", op_ioctl_epochfd, RNDEPOCHCOUNT,
+	  .arg = ARG_RO,
+	  .err = EFAULT },
+	{ "settle NULL", op_ioctl_epochfd, RNDEPOCHSETTLE,
+	  .arg = ARG_NULL,
+	  .err = EFAULT },
+	{ "settle read-only buffer", op_ioctl_epochfd, RNDEPOCHSETTLE,
+	  .arg = ARG_RO,
+	  .err = EFAULT },
+	{ "settle kernel address", op_ioctl_epochfd, RNDEPOCHSETTLE,
+	  .arg = ARG_KERNEL,
+	  .err = EFAULT },
+	{ "settle outdated not 0", op_ioctl_epochfd, RNDEPOCHSETTLE,
+	  .arg = ARG_BUMP, .bump = BUMP(0, 1, 0, 0),
+	  .err = EINVAL },
+	{ "unknown ioctl on the descriptor", op_ioctl_epochfd, _IO('R', 0x0f),
+	  .arg = ARG_NULL,
+	  .err = ENOTTY },
 
 	{ "bump NULL", op_ioctl_rnd, RNDBUMPEPOCH,
 	  .arg = ARG_NULL,
@@ -248,22 +295,38 @@ static const struct bad_case cases[] = {
 
 static void env_open(struct __test_metadata *_metadata, struct env *e)
 {
+	__u32 word;
+
 	e->rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(e->rnd, 0);
 	e->efd = ioctl(e->rnd, RNDGETEPOCHFD, 0);
 	if (e->efd < 0 && errno == EINVAL)
 		SKIP(return, "kernel without RNDGETEPOCHFD");
 	ASSERT_GE(e->efd, 0);
+	/*
+	 * read() blocks until the word changes: leave a word unconsumed, so
+	 * that a bad read fails at once (and consumes nothing).
+	 */
+	ASSERT_EQ(0, epoch_bump(e->rnd, 0, 0, &word));
+	/* A current watcher: a bad argument must leave it current. */
+	e->wfd = ioctl(e->rnd, RNDGETEPOCHFD, RNDGETEPOCHFD_WATCH);
+	if (e->wfd < 0 && errno == EINVAL)
+		SKIP(return, "kernel without RNDGETEPOCHFD_WATCH");
+	ASSERT_GE(e->wfd, 0);
 	e->ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, e->ro);
 	e->unmapped = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, e->unmapped);
-	munmap(e->unmapped, PAGE);
+	/*
+	 * Kept mapped PROT_NONE: any access faults, and a later mmap (the
+	 * epoch page) cannot land at this address, as it could once unmapped.
+	 */
 }
 
 /* Run every case; returns the number that misbehaved. */
 static int run_cases(struct env *e, const __u32 *page, int unpriv)
 {
+	struct rand_epoch_count cnt;
 	unsigned int i, bad = 0;
 	__u32 before;
 	int err, want;
@@ -274,6 +337,11 @@ static int run_cases(struct env *e, const __u32 *page, int unpriv)
 		want = unpriv && c->unpriv_err ? c->unpriv_err : c->err;
 		before = epoch_load(page);
 		err = c->op(e, c);
+		if (ioctl(e->efd, RNDEPOCHCOUNT, &cnt) || cnt.outdated) {
+			printf("# %s: the watcher is outdated after it\n",
+			       c->name);
+			bad++;
+		}
 		if (err != want || epoch_load(page) != before) {
 			printf("# %s%s: errno %d (%s), want %d (%s); word %08x -> %08x\n",
 			       unpriv ? "unprivileged " : "", c->name, err,

@@ -68,7 +68,8 @@ TEST_F(epoch, ioctl_on_random_and_urandom)
 TEST_F(epoch, ioctl_nonzero_flags_einval)
 {
 	errno = 0;
-	EXPECT_EQ(-1, ioctl(self->rnd, RNDGETEPOCHFD, 1));
+	/* Bit 0 is RNDGETEPOCHFD_WATCH; bit 1 is unknown. */
+	EXPECT_EQ(-1, ioctl(self->rnd, RNDGETEPOCHFD, 2));
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
 	EXPECT_EQ(-1, ioctl(self->rnd, RNDGETEPOCHFD, O_NONBLOCK));
@@ -177,7 +178,10 @@ TEST_F(epoch, read_returns_word_and_short_read_einval)
 	__u32 buf[2] = { 0xdeadbeef, 0xdeadbeef };
 	void *bad_pointer = NULL;
 	char small[3];
+	__u32 word;
 
+	/* Something to read: read() blocks until the word changes. */
+	ASSERT_EQ(0, epoch_bump(self->rnd, 0, 0, &word));
 	EXPECT_EQ(-1, read(self->efd, small, sizeof(small)));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(4, read(self->efd, buf, sizeof(buf)));
@@ -189,8 +193,12 @@ TEST_F(epoch, read_returns_word_and_short_read_einval)
 	 * reject the call at build time.
 	 */
 	__asm__ ("" : "+r" (bad_pointer));
+	ASSERT_EQ(0, epoch_bump(self->rnd, 0, 0, &word));
 	EXPECT_EQ(-1, read(self->efd, bad_pointer, 4));
 	EXPECT_EQ(EFAULT, errno);
+	/* A failed read consumes nothing. */
+	EXPECT_EQ(4, read(self->efd, buf, sizeof(buf)));
+	EXPECT_EQ(word, buf[0]);
 }
 
 TEST_F(epoch, bump_publishes_criu_id_and_next_counter)

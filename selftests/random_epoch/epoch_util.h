@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/random_epoch.h>
@@ -25,12 +26,20 @@ static inline __u32 epoch_load(const __u32 *page)
 	return __atomic_load_n(page, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * The current word, through a fresh mapping of @efd: read() would block on a
+ * descriptor that consumed it already, and would consume it.
+ */
 static inline __u32 epoch_read_fd(int efd)
 {
-	__u32 word = 0;
+	__u32 word;
+	const __u32 *page = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ,
+				 MAP_SHARED, efd, 0);
 
-	if (read(efd, &word, sizeof(word)) != sizeof(word))
+	if (page == MAP_FAILED)
 		return 0xffffffff;
+	word = epoch_load(page);
+	munmap((void *)page, RANDOM_EPOCH_PAGE_SIZE);
 	return word;
 }
 

@@ -176,7 +176,11 @@ static void *poller(void *arg)
 	}
 	while (!atomic_load(&s->stop)) {
 		if (epoll_wait(ep, &ev, 1, 100) == 1) {
-			epoch_read_fd(efd);	/* consume, wait for the next */
+			__u32 w;
+
+			/* Consume, wait for the next; never blocks here. */
+			if (read(efd, &w, sizeof(w)) != sizeof(w))
+				fail(s, "read after epoll: %s", strerror(errno));
 			atomic_fetch_add(&s->wakeups, 1);
 		}
 	}

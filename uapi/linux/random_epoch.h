@@ -86,15 +86,73 @@ struct rand_epoch_bump {
 
 /*
  * RNDGETEPOCHFD - on /dev/random or /dev/urandom; the argument is a flags
- * word that must be 0. Returns a new file descriptor (O_RDONLY | O_CLOEXEC)
- * for the epoch page. Unprivileged. The descriptor supports:
+ * word, 0 or %RNDGETEPOCHFD_WATCH (other bits: EINVAL). Returns a new file
+ * descriptor (O_RDONLY | O_CLOEXEC) for the epoch page. Unprivileged. The
+ * descriptor supports:
  *   mmap:  one page, offset 0, PROT_READ, MAP_SHARED only;
- *   read:  a 4-byte buffer or larger gets the current word, which the
- *          descriptor then counts as consumed; never blocks;
- *   poll:  readable while the word differs from the last one consumed by
- *          read() on this descriptor (initially: the word at creation).
+ *   read:  blocks until the word differs from the last one this descriptor
+ *          consumed (initially: the word at its creation), then copies the
+ *          current word into a 4-byte buffer or larger and consumes it;
+ *          EAGAIN instead of blocking with O_NONBLOCK (set it with fcntl),
+ *          EINTR/restart on a signal, EINVAL for a buffer under 4 bytes;
+ *   poll:  readable exactly when read() would not block;
+ *   ioctl: RNDEPOCHACK, RNDEPOCHCOUNT, RNDEPOCHSETTLE below.
+ *
+ * With %RNDGETEPOCHFD_WATCH the descriptor is a watcher: a program that keeps
+ * state derived from random numbers (a host key, an instance UUID) and
+ * renews it on every change. From every change of the word until it
+ * acknowledges the new word with RNDEPOCHACK, a watcher is "outdated".
+ * A new watcher is not outdated. Closing its last reference stops it
+ * counting. Descriptors opened without the flag (PRNGs) never count.
  */
 #define RNDGETEPOCHFD	_IO('R', 0x08)
+
+#define RNDGETEPOCHFD_WATCH		0x00000001U
+#define RNDGETEPOCHFD_FLAGS		(RNDGETEPOCHFD_WATCH)
+
+/**
+ * struct rand_epoch_count - argument of %RNDEPOCHCOUNT
+ * @watchers:	out: open watcher descriptors
+ * @outdated:	out: those that have not acknowledged the current word
+ */
+struct rand_epoch_count {
+	__u32 watchers;
+	__u32 outdated;
+};
+
+/**
+ * struct rand_epoch_settle - argument of %RNDEPOCHSETTLE
+ * @timeout_ms:	in: how long to wait at most, in milliseconds (0: just check)
+ * @outdated:	in: must be 0; out: watchers still outdated on return (0 on
+ *		success, the count left on ETIMEDOUT)
+ */
+struct rand_epoch_settle {
+	__u32 timeout_ms;
+	__u32 outdated;
+};
+
+/*
+ * RNDEPOCHACK - on a watcher descriptor, with a pointer to a __u32: the word
+ * the watcher finished adjusting to, which it read (from read() or the page)
+ * before it started. If that word is still current the watcher stops being
+ * outdated; if the word changed meanwhile it fails with ESTALE and the
+ * watcher stays outdated: read the new word and adjust again. EINVAL on a
+ * descriptor that is not a watcher.
+ */
+#define RNDEPOCHACK	_IOW('R', 0x0a, __u32)
+
+/* RNDEPOCHCOUNT - on any epoch descriptor: struct rand_epoch_count. */
+#define RNDEPOCHCOUNT	_IOR('R', 0x0b, struct rand_epoch_count)
+
+/*
+ * RNDEPOCHSETTLE - on any epoch descriptor, with a struct rand_epoch_settle:
+ * waits until no watcher is outdated. Unprivileged. Fails with ETIMEDOUT
+ * (and the count left in @outdated) when @timeout_ms passes first, with
+ * EDEADLK at once (or as soon as it happens) when the descriptor itself is
+ * an outdated watcher, which would wait for itself, and with EINTR on a
+ * signal.
+ */
+#define RNDEPOCHSETTLE	_IOWR('R', 0x0c, struct rand_epoch_settle)
 
 /*
  * RNDBUMPEPOCH - on /dev/random or /dev/urandom, with a struct

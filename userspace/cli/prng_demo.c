@@ -13,9 +13,9 @@
  * that has the RNDGETEPOCHFD page mapped; through the vDSO it can.
  *
  * --read-fd holds no epoch descriptor or mapping between draws: before each
- * draw it fetches the word with RNDGETEPOCHFD, read() and close() into a
- * private copy that the PRNG checks (a system call per draw; the way CRIU
- * could be shown before the vDSO path existed).
+ * draw it fetches the word with RNDGETEPOCHFD, mmap, a load, munmap and
+ * close() into a private copy that the PRNG checks (system calls per draw;
+ * the way CRIU could be shown before the vDSO path existed).
  * --plain-memory keeps the PRNG state where CRIU restores it (see
  * RANDEPOCH_PRNG_PLAIN_MEMORY), so that only the epoch check tells restored
  * copies apart.
@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/random_epoch.h>
 
 #include "randepoch_prng.h"
@@ -39,16 +40,22 @@ static uint32_t private_word;
 
 static int fetch_word(void)
 {
+	const uint32_t *page;
 	uint32_t word;
 	int efd = ioctl(urandom_fd, RNDGETEPOCHFD, 0);
 
 	if (efd < 0)
 		return -errno;
-	if (read(efd, &word, sizeof(word)) != sizeof(word)) {
-		close(efd);
-		return -EIO;
-	}
+	/*
+	 * read() waits for the next change; the current word is in the page.
+	 * Unmapped at once: nothing stays mapped for CRIU to dump.
+	 */
+	page = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ, MAP_SHARED, efd, 0);
 	close(efd);
+	if (page == MAP_FAILED)
+		return -EIO;
+	word = __atomic_load_n(page, __ATOMIC_ACQUIRE);
+	munmap((void *)page, RANDOM_EPOCH_PAGE_SIZE);
 	/* The PRNG loads it with acquire, as it would the real page. */
 	__atomic_store_n(&private_word, word, __ATOMIC_RELEASE);
 	return 0;

@@ -16,6 +16,14 @@
  * mappings exist, so publishing costs the same with one reader or with
  * thousands. The descriptor also supports read() and poll() for consumers
  * that would rather wait for an event than check before every draw.
+ *
+ * Some state derived from random numbers (a host key, an instance UUID) must
+ * be renewed by a program rather than reseeded. Such a program opens a
+ * "watcher" descriptor; from every change of the word until the watcher
+ * acknowledges the new word it counts as outdated, and an orchestrator may
+ * wait until no watcher is outdated. Publication stays O(1): it does not visit
+ * the watchers but bumps a sequence number, and a watcher is outdated while
+ * the sequence it acknowledged differs from the current one.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -30,7 +38,9 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/random_epoch.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
@@ -47,8 +57,34 @@ static u32 *epoch_word;
  */
 static DEFINE_RAW_SPINLOCK(epoch_lock);
 
-/* poll() waiters, woken after every publication. */
+/* read() and poll() waiters, woken after every publication. */
 static DECLARE_WAIT_QUEUE_HEAD(epoch_wait);
+
+/*
+ * Watcher accounting, under epoch_lock. epoch_seq counts publications; a
+ * watcher is current while its acked_seq equals it. A publication makes every
+ * watcher outdated by bumping epoch_seq and zeroing nr_current, without
+ * visiting any watcher.
+ */
+static u64 epoch_seq;
+static unsigned int nr_watchers;
+static unsigned int nr_current;
+
+/* RNDEPOCHSETTLE waiters, woken when the last outdated watcher catches up. */
+static DECLARE_WAIT_QUEUE_HEAD(settle_wait);
+
+/**
+ * struct random_epoch_file - state of one epoch descriptor
+ * @consumed:	the word read() last returned (initially the word at
+ *		creation); accessed with READ_ONCE()/WRITE_ONCE()
+ * @watcher:	opened with %RNDGETEPOCHFD_WATCH; never changes
+ * @acked_seq:	for a watcher, the epoch_seq it acknowledged; under epoch_lock
+ */
+struct random_epoch_file {
+	u32 consumed;
+	bool watcher;
+	u64 acked_seq;
+};
 
 /* Registered notifiers by ID, for ID allocation and the admin view. */
 static DEFINE_MUTEX(registry_lock);
@@ -102,13 +138,18 @@ static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
 	 */
 	smp_store_release(epoch_word, word);
 	n->count++;
+	/* Every watcher is outdated now: O(1), no walk over them. */
+	epoch_seq++;
+	nr_current = 0;
 	raw_spin_unlock_irqrestore(&epoch_lock, flags);
 
 	/*
 	 * wq_has_sleeper() has a full barrier that pairs with the smp_mb() in
-	 * random_epoch_poll(): either the waiter is on the queue here, or it
-	 * sees the new word. Woken outside the raw lock: the wait queue lock
-	 * is a spinlock_t.
+	 * random_epoch_poll() and with set_current_state() in the
+	 * wait_event_interruptible() of random_epoch_read_fop(): either the
+	 * waiter is on the queue here, or it sees the new word. Woken outside
+	 * the raw lock: the wait queue lock is a spinlock_t. Settle waiters
+	 * need no wake-up: a publication only adds outdated watchers.
 	 */
 	if (wq_has_sleeper(&epoch_wait))
 		wake_up_interruptible_poll(&epoch_wait, EPOLLIN | EPOLLRDNORM);
@@ -213,31 +254,45 @@ void random_epoch_unregister(struct random_epoch_notifier *n)
 }
 EXPORT_SYMBOL_GPL(random_epoch_unregister);
 
-/*
- * The descriptor keeps the word it last consumed in ->private_data, so it
- * needs no allocation of its own.
- */
 static u32 random_epoch_consumed(struct file *file)
 {
-	return (u32)(unsigned long)READ_ONCE(file->private_data);
+	struct random_epoch_file *ef = file->private_data;
+
+	return READ_ONCE(ef->consumed);
 }
 
-static void random_epoch_consume(struct file *file, u32 word)
+/* Loads the current word into *@word; true if it was not consumed yet. */
+static bool random_epoch_changed(struct file *file, u32 *word)
 {
-	WRITE_ONCE(file->private_data, (void *)(unsigned long)word);
+	*word = random_epoch_read();
+	return *word != random_epoch_consumed(file);
 }
 
 static ssize_t random_epoch_read_fop(struct file *file, char __user *buf,
 				     size_t count, loff_t *ppos)
 {
+	struct random_epoch_file *ef = file->private_data;
 	u32 word;
+	int ret;
 
 	if (count < sizeof(word))
 		return -EINVAL;
 	word = random_epoch_read();
+	if (word == random_epoch_consumed(file)) {
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		/*
+		 * set_current_state() in the wait pairs with the barrier in
+		 * wq_has_sleeper() in random_epoch_publish().
+		 */
+		ret = wait_event_interruptible(epoch_wait,
+					       random_epoch_changed(file, &word));
+		if (ret)
+			return ret;
+	}
 	if (copy_to_user(buf, &word, sizeof(word)))
 		return -EFAULT;
-	random_epoch_consume(file, word);
+	WRITE_ONCE(ef->consumed, word);
 	return sizeof(word);
 }
 
@@ -249,6 +304,160 @@ static __poll_t random_epoch_poll(struct file *file, poll_table *wait)
 	if (random_epoch_read() != random_epoch_consumed(file))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
+}
+
+/* Watchers and outdated watchers, read together under the lock. */
+static void random_epoch_counts(struct rand_epoch_count *c)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&epoch_lock, flags);
+	c->watchers = nr_watchers;
+	c->outdated = nr_watchers - nr_current;
+	raw_spin_unlock_irqrestore(&epoch_lock, flags);
+}
+
+static bool random_epoch_self_outdated(struct random_epoch_file *ef)
+{
+	unsigned long flags;
+	bool ret;
+
+	if (!ef->watcher)
+		return false;
+	raw_spin_lock_irqsave(&epoch_lock, flags);
+	ret = ef->acked_seq != epoch_seq;
+	raw_spin_unlock_irqrestore(&epoch_lock, flags);
+	return ret;
+}
+
+static void random_epoch_watch(struct random_epoch_file *ef)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&epoch_lock, flags);
+	ef->watcher = true;
+	ef->acked_seq = epoch_seq;
+	nr_watchers++;
+	nr_current++;
+	raw_spin_unlock_irqrestore(&epoch_lock, flags);
+}
+
+static void random_epoch_unwatch(struct random_epoch_file *ef)
+{
+	unsigned long flags;
+	bool settled;
+
+	raw_spin_lock_irqsave(&epoch_lock, flags);
+	if (ef->acked_seq == epoch_seq)
+		nr_current--;
+	nr_watchers--;
+	settled = nr_current == nr_watchers;
+	raw_spin_unlock_irqrestore(&epoch_lock, flags);
+	if (settled)
+		wake_up_interruptible_all(&settle_wait);
+}
+
+static int random_epoch_release(struct inode *inode, struct file *file)
+{
+	struct random_epoch_file *ef = file->private_data;
+
+	if (ef->watcher)
+		random_epoch_unwatch(ef);
+	kfree(ef);
+	return 0;
+}
+
+static long random_epoch_ack(struct file *file, u32 __user *uword)
+{
+	struct random_epoch_file *ef = file->private_data;
+	unsigned long flags;
+	bool settled = false;
+	int ret = 0;
+	u32 word;
+
+	if (!ef->watcher)
+		return -EINVAL;
+	if (get_user(word, uword))
+		return -EFAULT;
+	raw_spin_lock_irqsave(&epoch_lock, flags);
+	if (word != *epoch_word) {
+		/* The word changed during the adjustment: adjust again. */
+		ret = -ESTALE;
+	} else if (ef->acked_seq != epoch_seq) {
+		ef->acked_seq = epoch_seq;
+		nr_current++;
+		settled = nr_current == nr_watchers;
+	}
+	raw_spin_unlock_irqrestore(&epoch_lock, flags);
+	if (settled)
+		wake_up_interruptible_all(&settle_wait);
+	return ret;
+}
+
+static long random_epoch_count_ioctl(struct rand_epoch_count __user *ucount)
+{
+	struct rand_epoch_count c;
+
+	random_epoch_counts(&c);
+	if (copy_to_user(ucount, &c, sizeof(c)))
+		return -EFAULT;
+	return 0;
+}
+
+static bool random_epoch_settled(struct random_epoch_file *ef)
+{
+	struct rand_epoch_count c;
+
+	random_epoch_counts(&c);
+	return !c.outdated || random_epoch_self_outdated(ef);
+}
+
+static long random_epoch_settle(struct file *file,
+				struct rand_epoch_settle __user *usettle)
+{
+	struct random_epoch_file *ef = file->private_data;
+	struct rand_epoch_settle st;
+	struct rand_epoch_count c;
+	long ret;
+
+	if (copy_from_user(&st, usettle, sizeof(st)))
+		return -EFAULT;
+	if (st.outdated)
+		return -EINVAL;
+	/* Fail on an unwritable argument before waiting. */
+	if (put_user(0, &usettle->outdated))
+		return -EFAULT;
+	/* Waiting for itself would never end (nor would a later event). */
+	if (random_epoch_self_outdated(ef))
+		return -EDEADLK;
+	ret = wait_event_interruptible_timeout(settle_wait,
+					       random_epoch_settled(ef),
+					       msecs_to_jiffies(st.timeout_ms));
+	if (ret < 0)
+		return -EINTR;
+	if (random_epoch_self_outdated(ef))
+		return -EDEADLK;
+	random_epoch_counts(&c);
+	if (put_user(c.outdated, &usettle->outdated))
+		return -EFAULT;
+	return c.outdated ? -ETIMEDOUT : 0;
+}
+
+static long random_epoch_fd_ioctl(struct file *file, unsigned int cmd,
+				  unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case RNDEPOCHACK:
+		return random_epoch_ack(file, uarg);
+	case RNDEPOCHCOUNT:
+		return random_epoch_count_ioctl(uarg);
+	case RNDEPOCHSETTLE:
+		return random_epoch_settle(file, uarg);
+	default:
+		return -ENOTTY;
+	}
 }
 
 static vm_fault_t random_epoch_fault(struct vm_fault *vmf)
@@ -286,19 +495,37 @@ static const struct file_operations random_epoch_fops = {
 	.owner = THIS_MODULE,
 	.read = random_epoch_read_fop,
 	.poll = random_epoch_poll,
+	.unlocked_ioctl = random_epoch_fd_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = random_epoch_mmap,
+	.release = random_epoch_release,
 	.llseek = noop_llseek,
 };
 
 static int random_epoch_get_fd(unsigned long flags)
 {
-	if (flags)
+	struct random_epoch_file *ef;
+	int fd;
+
+	if (flags & ~RNDGETEPOCHFD_FLAGS)
 		return -EINVAL;
 	if (!epoch_page)
 		return -ENODEV;
-	return anon_inode_getfd("[random_epoch]", &random_epoch_fops,
-				(void *)(unsigned long)random_epoch_read(),
-				O_RDONLY | O_CLOEXEC);
+	ef = kzalloc(sizeof(*ef), GFP_KERNEL);
+	if (!ef)
+		return -ENOMEM;
+	ef->consumed = random_epoch_read();
+	/* Counted before the descriptor exists, so release() may uncount. */
+	if (flags & RNDGETEPOCHFD_WATCH)
+		random_epoch_watch(ef);
+	fd = anon_inode_getfd("[random_epoch]", &random_epoch_fops, ef,
+			      O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (ef->watcher)
+			random_epoch_unwatch(ef);
+		kfree(ef);
+	}
+	return fd;
 }
 
 static long random_epoch_bump(struct rand_epoch_bump __user *ubump)
@@ -354,11 +581,14 @@ struct page *random_epoch_vdso_page(void)
 
 static int random_epoch_notifiers_show(struct seq_file *m, void *v)
 {
+	struct rand_epoch_count c;
 	unsigned long flags;
 	unsigned int id;
 	u64 count;
 
+	random_epoch_counts(&c);
 	seq_printf(m, "word %#010x\n", random_epoch_read());
+	seq_printf(m, "watchers %u outdated %u\n", c.watchers, c.outdated);
 	seq_puts(m, "id name count\n");
 	mutex_lock(&registry_lock);
 	for (id = 1; id <= RANDOM_EPOCH_ID_MAX; id++) {

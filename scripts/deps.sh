@@ -16,6 +16,7 @@ PACKAGES=(
 	python3			# host-side QEMU drivers
 	perl			# checkpatch.pl
 	python3-matplotlib	# the benchmark plot
+	openssl valgrind	# the OpenSSL provider's host tests
 )
 
 missing=()

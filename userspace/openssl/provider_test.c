@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The provider's own code (provider.c, included) registered as a built-in
+ * provider with OSSL_PROVIDER_add_builtin(), on a stand-in epoch page
+ * (randepoch_attach): the host kernel has no epoch page, and a test must be
+ * able to change the word. OpenSSL's API drives everything: EVP_RAND_fetch
+ * by name, RAND_bytes/RAND_priv_bytes with RANDEPOCH as the DRBG type, the
+ * context parameters, fork, the "no feature" error, and a simulated clone
+ * (fork with the state in plain memory) with and without a word change.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+
+struct rctx;
+struct randepoch;
+static int test_open(struct randepoch *ep);
+static struct rctx *last_ctx;
+#define RANDEPOCH_OSSL_OPEN	test_open
+#define RANDEPOCH_OSSL_TEST_NEWCTX(c)	(last_ctx = (c))
+#define RANDEPOCH_OSSL_INIT	randepoch_builtin_init
+#include "provider.c"
+
+#include "tap.h"
+
+/* Private memory: a forked child changing it does not change the parent's. */
+static uint32_t stand_in = 0x01000001;
+static int no_feature;
+
+static int test_open(struct randepoch *ep)
+{
+	if (no_feature)
+		return -ENOSYS;
+	randepoch_attach(ep, &stand_in);
+	return 0;
+}
+
+static OSSL_PROVIDER *prov;
+
+static OSSL_LIB_CTX *new_libctx(void)
+{
+	OSSL_LIB_CTX *lib = OSSL_LIB_CTX_new();
+
+	if (lib && OSSL_PROVIDER_add_builtin(lib, "randepoch",
+					     randepoch_builtin_init))
+		prov = OSSL_PROVIDER_load(lib, "randepoch");
+	else
+		prov = NULL;
+	if (!prov ||
+	    !RAND_set_DRBG_type(lib, "RANDEPOCH", "provider=randepoch",
+				NULL, NULL)) {
+		ERR_print_errors_fp(stdout);
+		exit(KSFT_FAIL);
+	}
+	return lib;
+}
+
+/* 32 bytes drawn in a child of fork() into @out, via a pipe. */
+static int child_draw(OSSL_LIB_CTX *lib, EVP_RAND_CTX *rc, uint32_t bump,
+		      unsigned char out[32])
+{
+	int fds[2], st, ok;
+	pid_t pid;
+
+	if (pipe(fds))
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		unsigned char b[32];
+
+		if (bump)
+			__atomic_store_n(&stand_in, bump, __ATOMIC_RELEASE);
+		ok = rc ? EVP_RAND_generate(rc, b, 32, 0, 0, NULL, 0) :
+			  RAND_bytes_ex(lib, b, 32, 0);
+		_exit(!ok || write(fds[1], b, 32) != 32);
+	}
+	close(fds[1]);
+	ok = pid > 0 && read(fds[0], out, 32) == 32;
+	close(fds[0]);
+	return pid > 0 && waitpid(pid, &st, 0) == pid && ok &&
+	       WIFEXITED(st) && !WEXITSTATUS(st);
+}
+
+int main(void)
+{
+	unsigned char a[32], b[32], c[32];
+	OSSL_LIB_CTX *lib = new_libctx();
+	EVP_RAND_CTX *rc, *pub;
+	struct rctx *ctx;
+	EVP_RAND *rand;
+	unsigned int strength = 0;
+	size_t max_request = 0;
+	uint64_t reseeds;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_uint(OSSL_RAND_PARAM_STRENGTH, &strength),
+		OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, &max_request),
+		OSSL_PARAM_END
+	};
+	unsigned long e;
+	int ok;
+
+	tap_plan(14);
+
+	rand = EVP_RAND_fetch(lib, "RANDEPOCH", NULL);
+	tap_ok(!!rand, "EVP_RAND_fetch(\"RANDEPOCH\")");
+	if (!rand)
+		return KSFT_FAIL;
+	rc = EVP_RAND_CTX_new(rand, NULL);
+	ctx = last_ctx;
+	tap_ok(rc && EVP_RAND_instantiate(rc, 256, 0, NULL, 0, NULL) &&
+	       EVP_RAND_get_state(rc) == EVP_RAND_STATE_READY,
+	       "instantiate at strength 256: state READY");
+	ok = EVP_RAND_CTX_get_params(rc, params);
+	tap_ok(ok && strength == 256 &&
+	       max_request == 1 << 16 && EVP_RAND_get_strength(rc) == 256,
+	       "get_ctx_params: strength %u, max_request %zu",
+	       strength, max_request);
+	tap_ok(!EVP_RAND_generate(rc, a, sizeof(a), 512, 0, NULL, 0),
+	       "a request above strength 256 is refused");
+	ERR_clear_error();
+
+	/* The word changes: the next generate reseeds, storing the word. */
+	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
+	reseeds = randepoch_prng_reseeds(ctx->prng);
+	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
+	tap_ok(randepoch_prng_reseeds(ctx->prng) == reseeds,
+	       "same word: no reseed (control)");
+	__atomic_store_n(&stand_in, 0x01000002, __ATOMIC_RELEASE);
+	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
+	tap_ok(randepoch_prng_reseeds(ctx->prng) == reseeds + 1 &&
+	       randepoch_prng_seed_word(ctx->prng) == 0x01000002,
+	       "new word: one reseed, under the new word");
+
+	/*
+	 * A clone: the state in plain memory survives fork() as a VM
+	 * snapshot would keep it. Without a word change the child repeats
+	 * the parent's output (the control); with one it does not.
+	 */
+	randepoch_prng_free(ctx->prng);
+	ctx->prng = randepoch_prng_new(&ctx->prov->ep,
+				       RANDEPOCH_PRNG_PLAIN_MEMORY);
+	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
+	tap_ok(child_draw(lib, rc, 0, b) &&
+	       EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0) &&
+	       !memcmp(a, b, 32), "clone, word unchanged: output repeats (control)");
+	tap_ok(child_draw(lib, rc, 0x01000003, b) &&
+	       EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0) &&
+	       memcmp(a, b, 32), "clone, word changed: output differs");
+
+	EVP_RAND_uninstantiate(rc);
+	tap_ok(EVP_RAND_verify_zeroization(rc) &&
+	       EVP_RAND_get_state(rc) == EVP_RAND_STATE_UNINITIALISED,
+	       "uninstantiate: verify_zeroization");
+	EVP_RAND_CTX_free(rc);
+
+	/* RAND_bytes and RAND_priv_bytes with RANDEPOCH as the DRBG type. */
+	pub = RAND_get0_public(lib);
+	tap_ok(pub && !strcmp(EVP_RAND_get0_name(EVP_RAND_CTX_get0_rand(pub)),
+			      "RANDEPOCH") &&
+	       RAND_bytes_ex(lib, a, sizeof(a), 0) == 1 &&
+	       RAND_priv_bytes_ex(lib, b, sizeof(b), 0) == 1 && memcmp(a, b, 32),
+	       "RAND_bytes_ex/RAND_priv_bytes_ex through the public DRBG %s",
+	       pub ? EVP_RAND_get0_name(EVP_RAND_CTX_get0_rand(pub)) : "?");
+	tap_ok(child_draw(lib, NULL, 0, b) &&
+	       RAND_bytes_ex(lib, c, sizeof(c), 0) == 1 && memcmp(b, c, 32),
+	       "fork: RAND_bytes in the child differs from the parent's");
+
+	/* No epoch page: instantiation fails and says why. */
+	no_feature = 1;
+	OSSL_PROVIDER_unload(prov);
+	OSSL_LIB_CTX_free(lib);
+	lib = new_libctx();
+	ERR_clear_error();
+	tap_ok(RAND_bytes_ex(lib, a, sizeof(a), 0) != 1,
+	       "no epoch page: RAND_bytes fails");
+	for (e = ERR_get_error(); e; e = ERR_get_error())
+		if (ERR_reason_error_string(e) &&
+		    strstr(ERR_reason_error_string(e), "epoch page"))
+			break;
+	tap_ok(e != 0, "the error names the cause: %s",
+	       e ? ERR_reason_error_string(e) : "(none)");
+	ERR_clear_error();
+	rand = (EVP_RAND_free(rand), EVP_RAND_fetch(lib, "RANDEPOCH", NULL));
+	rc = rand ? EVP_RAND_CTX_new(rand, NULL) : NULL;
+	tap_ok(rc && !EVP_RAND_instantiate(rc, 0, 0, NULL, 0, NULL) &&
+	       EVP_RAND_get_state(rc) == EVP_RAND_STATE_ERROR,
+	       "no epoch page: EVP_RAND_instantiate fails, state ERROR");
+	ERR_clear_error();
+	EVP_RAND_CTX_free(rc);
+	EVP_RAND_free(rand);
+	OSSL_PROVIDER_unload(prov);
+	OSSL_LIB_CTX_free(lib);
+	return tap_failed ? KSFT_FAIL : KSFT_PASS;
+}

@@ -6,8 +6,13 @@
  * "randepoch show --raw" at post-dump and runs "randepoch bump --avoid WORD"
  * at post-restore, so the restored tasks see a word they never saw before.
  *
+ * For derived state (host keys, instance UUIDs): "randepoch watch --exec CMD"
+ * is a watcher that runs CMD on every change and acknowledges the word only
+ * when CMD succeeded; "randepoch settle" waits until every watcher did.
+ *
  * Exit codes: 0 ok, 1 bad usage, 2 the kernel lacks the feature, 3 no
- * permission, 4 other error, 5 watch timed out before --count changes.
+ * permission, 4 other error, 5 watch timed out before --count changes, or
+ * settle timed out with watchers still outdated.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "randepoch.h"
 
@@ -31,7 +38,8 @@ enum {
 
 static const char usage_text[] =
 	"usage: randepoch show [--raw] [--verbose] [--source vdso|mmap]\n"
-	"       randepoch watch [--count N] [--timeout-ms T]\n"
+	"       randepoch watch [--count N] [--timeout-ms T] [--exec CMD [ARG...]]\n"
+	"       randepoch settle [--timeout-ms T]\n"
 	"       randepoch bump [--avoid WORD]\n"
 	"       randepoch --help\n"
 	"\n"
@@ -41,13 +49,17 @@ static const char usage_text[] =
 	"          --source takes only that path (default: vdso, else mmap)\n"
 	"  watch   print the word, then one line per change (changes that\n"
 	"          come faster than we wake up are seen as one); stop after\n"
-	"          N changes, or after T ms in total\n"
+	"          N changes, or after T ms in total; with --exec, a watcher:\n"
+	"          runs CMD on every change with RANDEPOCH_WORD (hex),\n"
+	"          RANDEPOCH_ID and RANDEPOCH_ID_NAME set, and acknowledges the\n"
+	"          word only when CMD exits 0 (else it stays outdated)\n"
+	"  settle  wait until no watcher is outdated (at most T ms)\n"
 	"  bump    reseed the kernel crng and publish a new word with the\n"
 	"          CRIU ID (needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN);\n"
 	"          --avoid WORD (hex, 0x optional): the new word differs from it\n"
 	"\n"
 	"exit codes: 0 ok, 1 bad usage, 2 kernel lacks the feature,\n"
-	"            3 no permission, 4 other error, 5 watch timed out\n";
+	"            3 no permission, 4 other error, 5 watch or settle timed out\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -156,6 +168,13 @@ static int cmd_show(int argc, char **argv)
 	} else {
 		print_word(word);
 	}
+	if (!raw) {
+		unsigned int watchers, outdated;
+
+		/* Kernels without watchers: the word alone. */
+		if (!randepoch_count(&watchers, &outdated))
+			printf("watchers %u outdated %u\n", watchers, outdated);
+	}
 	if (verbose)
 		printf("source %s\n", randepoch_source_name(ep.source));
 	randepoch_close(&ep);
@@ -170,14 +189,113 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Run @argv with the word in its environment; its exit status, or -1. */
+static int run_hook(char **argv, uint32_t word)
+{
+	char hex[16], id[8];
+	int status;
+	pid_t pid;
+
+	snprintf(hex, sizeof(hex), "%08x", word);
+	snprintf(id, sizeof(id), "%u", RANDEPOCH_WORD_ID(word));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (setenv("RANDEPOCH_WORD", hex, 1) ||
+		    setenv("RANDEPOCH_ID", id, 1) ||
+		    setenv("RANDEPOCH_ID_NAME",
+			   randepoch_id_name(RANDEPOCH_WORD_ID(word)), 1))
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "randepoch: watch: cannot run %s: %s\n",
+			argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/*
+ * The watcher loop: wait for a change, run the hook, acknowledge the word
+ * read before the hook ran. An event during the hook makes the ack fail
+ * with -ESTALE and the next wait return at once: the hook runs again.
+ */
+static int watch_exec(char **cmd, int count, int timeout)
+{
+	long long deadline = timeout >= 0 ? now_ms() + timeout : 0;
+	unsigned int seen = 0;
+	int wfd, err, rc;
+	uint32_t word;
+
+	wfd = randepoch_watch();
+	if (wfd < 0)
+		return fail("cannot open a watcher", wfd);
+	while (count < 0 || (int)seen < count) {
+		int left = -1;
+
+		if (timeout >= 0) {
+			long long d = deadline - now_ms();
+
+			left = d > 0 ? (d > INT_MAX ? INT_MAX : (int)d) : 0;
+		}
+		err = randepoch_watch_next(wfd, &word, left);
+		if (err == -EINTR)
+			continue;
+		if (err < 0) {
+			close(wfd);
+			return fail("waiting for a change", err);
+		}
+		if (err == 0) {
+			close(wfd);
+			if (count < 0)
+				return EXIT_OK;
+			fprintf(stderr,
+				"randepoch: watch: %u of %d changes within %d ms\n",
+				seen, count, timeout);
+			return EXIT_TIMEOUT;
+		}
+		print_word(word);
+		seen++;
+		rc = run_hook(cmd, word);
+		if (rc) {
+			fprintf(stderr,
+				"randepoch: watch: %s failed (status %d) for word 0x%08x; still outdated\n",
+				cmd[0], rc, word);
+			continue;
+		}
+		err = randepoch_ack(wfd, word);
+		if (err == -ESTALE) {
+			fprintf(stderr,
+				"randepoch: watch: the word changed while %s ran; running it again\n",
+				cmd[0]);
+			continue;
+		}
+		if (err) {
+			close(wfd);
+			return fail("acknowledging", err);
+		}
+		printf("acknowledged 0x%08x\n", word);
+		fflush(stdout);
+	}
+	close(wfd);
+	return EXIT_OK;
+}
+
 static int cmd_watch(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'c' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "exec", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int count = -1, timeout = -1, seen = 0, c, err;
+	int count = -1, timeout = -1, seen = 0, exec = 0, c, err;
 	long long deadline = 0;
 	struct randepoch ep;
 	uint32_t word;
@@ -187,9 +305,19 @@ static int cmd_watch(int argc, char **argv)
 			continue;
 		if (c == 't' && !parse_uint(optarg, 0, &timeout))
 			continue;
+		if (c == 'e') {
+			/* Everything after --exec is the command. */
+			exec = 1;
+			break;
+		}
 		if (c == 'c' || c == 't')
 			return usage_error("watch: bad number '%s'", optarg);
 		return usage_error("watch: bad option '%s'", argv[optind - 1]);
+	}
+	if (exec) {
+		if (optind == argc)
+			return usage_error("%s", "watch: --exec needs a command");
+		return watch_exec(argv + optind, count, timeout);
 	}
 	if (optind != argc)
 		return usage_error("watch: unexpected argument '%s'",
@@ -231,6 +359,40 @@ static int cmd_watch(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int cmd_settle(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int left = 0;
+	int timeout = -1, c, err;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 't')
+			return usage_error("settle: bad option '%s'",
+					   argv[optind - 1]);
+		if (parse_uint(optarg, 0, &timeout))
+			return usage_error("settle: bad number '%s'", optarg);
+	}
+	if (optind != argc)
+		return usage_error("settle: unexpected argument '%s'",
+				   argv[optind]);
+	do
+		err = randepoch_settle(-1, timeout, &left);
+	while (err == -EINTR);
+	if (err == -ETIMEDOUT) {
+		printf("outdated %u\n", left);
+		fprintf(stderr, "randepoch: settle: %u watcher(s) still outdated after %d ms\n",
+			left, timeout);
+		return EXIT_TIMEOUT;
+	}
+	if (err)
+		return fail("cannot settle", err);
+	printf("settled\n");
+	return ferror(stdout) ? EXIT_ERROR : EXIT_OK;
+}
+
 static int cmd_bump(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -266,6 +428,9 @@ int main(int argc, char **argv)
 
 	opterr = 0;	/* we print our own messages */
 	for (i = 1; i < argc; i++) {
+		/* What follows --exec belongs to the command. */
+		if (!strcmp(argv[i], "--exec"))
+			break;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage_text, stdout);
 			return EXIT_OK;
@@ -278,6 +443,8 @@ int main(int argc, char **argv)
 		return cmd_show(argc - 1, argv + 1);
 	if (!strcmp(cmd, "watch"))
 		return cmd_watch(argc - 1, argv + 1);
+	if (!strcmp(cmd, "settle"))
+		return cmd_settle(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bump"))
 		return cmd_bump(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);

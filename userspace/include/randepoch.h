@@ -108,6 +108,39 @@ int randepoch_wait(struct randepoch *ep, uint32_t since, int timeout_ms);
  */
 int randepoch_bump(int use_avoid, uint32_t avoid, uint32_t *new_word);
 
+/*
+ * Watchers: programs that keep state derived from random numbers (a host
+ * key, an instance UUID) and renew it on every change of the word.
+ *
+ * randepoch_watch() opens a watcher descriptor (RNDGETEPOCHFD_WATCH): the fd,
+ * or -errno; -ENOSYS if the kernel has no watchers. From every change of the
+ * word until it acknowledges, the watcher counts as outdated.
+ *
+ * randepoch_watch_next() blocks until the word differs from the one this
+ * descriptor last returned (initially: the word at its creation) and stores
+ * it in *@word: 1, or 0 when @timeout_ms (>= 0) passed, or -errno (-EINTR
+ * on a signal).
+ *
+ * randepoch_ack() tells the kernel the watcher finished adjusting to @word,
+ * the word it read BEFORE it started renewing: 0, or -ESTALE when the word
+ * changed meanwhile (adjust again to the new word), or -errno.
+ */
+int randepoch_watch(void);
+int randepoch_watch_next(int wfd, uint32_t *word, int timeout_ms);
+int randepoch_ack(int wfd, uint32_t word);
+
+/* Open watchers and outdated ones in the whole system: 0 or -errno. */
+int randepoch_count(unsigned int *watchers, unsigned int *outdated);
+
+/*
+ * Wait until no watcher is outdated, at most @timeout_ms (< 0: forever):
+ * 0 settled, -ETIMEDOUT with the count still outdated in *@left (if
+ * non-NULL), -EDEADLK if @fd is itself an outdated watcher, or -errno.
+ * @fd is an epoch descriptor to wait on (a watcher's own, say), or -1 for a
+ * temporary one.
+ */
+int randepoch_settle(int fd, int timeout_ms, unsigned int *left);
+
 /* "none", "vmgenid", "criu", "timer", "dynamic", or "reserved" (4..15). */
 const char *randepoch_id_name(unsigned int id);
 

@@ -271,6 +271,83 @@ const char *randepoch_strerror(int err)
 		return "permission denied: bumping the epoch needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN";
 	case ECHILD:
 		return "shared PRNG used in a forked child; create a new one there";
+	case ESTALE:
+		return "the epoch word changed during the adjustment: adjust again";
+	case ETIMEDOUT:
+		return "watchers still outdated at the timeout";
+	case EDEADLK:
+		return "this descriptor is an outdated watcher: it would wait for itself";
 	}
 	return strerror(err);
+}
+
+int randepoch_watch(void)
+{
+	int rnd, wfd, err;
+
+	rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (rnd < 0)
+		return -errno;
+	wfd = ioctl(rnd, RNDGETEPOCHFD, RNDGETEPOCHFD_WATCH);
+	err = errno;
+	close(rnd);
+	return wfd < 0 ? feature_errno(err) : wfd;
+}
+
+int randepoch_watch_next(int wfd, uint32_t *word, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = wfd, .events = POLLIN };
+	int ret;
+
+	/* poll() is readable exactly when read() would not block. */
+	ret = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+	if (ret < 0)
+		return -errno;
+	if (ret == 0)
+		return 0;
+	if (read(wfd, word, sizeof(*word)) != sizeof(*word))
+		return -errno;
+	return 1;
+}
+
+int randepoch_ack(int wfd, uint32_t word)
+{
+	__u32 w = word;
+
+	return ioctl(wfd, RNDEPOCHACK, &w) ? -errno : 0;
+}
+
+int randepoch_count(unsigned int *watchers, unsigned int *outdated)
+{
+	struct rand_epoch_count c;
+	int efd = epoch_fd(), ret = 0;
+
+	if (efd < 0)
+		return efd;
+	if (ioctl(efd, RNDEPOCHCOUNT, &c))
+		ret = feature_errno(errno);
+	close(efd);
+	if (!ret) {
+		*watchers = c.watchers;
+		*outdated = c.outdated;
+	}
+	return ret;
+}
+
+int randepoch_settle(int fd, int timeout_ms, unsigned int *left)
+{
+	struct rand_epoch_settle st = { 0 };
+	int efd = fd >= 0 ? fd : epoch_fd(), ret = 0;
+
+	if (efd < 0)
+		return efd;
+	/* The kernel takes a 32-bit count of milliseconds: ~49 days. */
+	st.timeout_ms = timeout_ms < 0 ? UINT32_MAX : (uint32_t)timeout_ms;
+	if (ioctl(efd, RNDEPOCHSETTLE, &st))
+		ret = errno == ENOTTY ? -ENOSYS : -errno;
+	if (fd < 0)
+		close(efd);
+	if (left)
+		*left = st.outdated;
+	return ret;
 }

@@ -82,8 +82,47 @@ static void *bump_soon(void *arg)
 	return NULL;
 }
 
+/* Bump at 200 ms, then sample the watcher counts at 600 ms. */
+struct bump_and_count {
+	uint32_t word;
+	unsigned int watchers, outdated;
+	int ret;
+};
+
+static void *bump_then_count(void *arg)
+{
+	struct bump_and_count *b = arg;
+
+	usleep(200000);
+	b->ret = randepoch_bump(0, 0, &b->word);
+	usleep(400000);
+	if (!b->ret)
+		b->ret = randepoch_count(&b->watchers, &b->outdated);
+	return NULL;
+}
+
+/* watch --exec HOOK, --count 2 so that it still runs at 600 ms. */
+static int watch_exec(const char *hook, struct bump_and_count *b)
+{
+	pthread_t t;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->watchers = b->outdated = 99;
+	pthread_create(&t, NULL, bump_then_count, b);
+	rc = run(0, "watch", "--count", "2", "--timeout-ms", "1500", "--exec",
+		 "sh", "-c", hook, NULL);
+	pthread_join(t, NULL);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	struct bump_and_count b;
+	unsigned int watchers, outdated;
+	char hook_out[128] = "", expect[128];
+	FILE *f;
+	int wfd;
 	unsigned int w, id, epoch;
 	char name[32], avoid[16], *s;
 	struct randepoch ep;
@@ -112,7 +151,7 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP needs root and the epoch page\n");
 		return KSFT_SKIP;
 	}
-	tap_plan(13);
+	tap_plan(21);
 	tap_diag("CLI: %s", cli);
 
 	before = randepoch_word(&ep);
@@ -187,6 +226,54 @@ int main(int argc, char **argv)
 	rc = run(0, "watch", "--count", "5", "--timeout-ms", "50", NULL);
 	tap_ok(rc == 5, "watch --count 5 --timeout-ms 50 times out -> %d (want 5)",
 	       rc);
+
+	/* Watchers: show counts them, settle waits for them. */
+	rc = run(0, "show", NULL);
+	tap_ok(rc == 0 && strstr(out, "\nwatchers 0 outdated 0\n"),
+	       "show prints the watcher counts -> %d: %s", rc, out);
+	rc = run(1, "settle", "--timeout-ms", "100", NULL);
+	tap_ok(rc == 0 && !strcmp(out, "settled\n"),
+	       "settle with no watcher, as nobody -> %d: %s", rc, out);
+	wfd = randepoch_watch();
+	randepoch_bump(0, 0, &before);
+	rc = run(0, "show", NULL);
+	tap_ok(rc == 0 && strstr(out, "\nwatchers 1 outdated 1\n"),
+	       "show: an outdated watcher -> %d: %s", rc, out);
+	rc = run(1, "settle", "--timeout-ms", "100", NULL);
+	tap_ok(rc == 5 && !strcmp(out, "outdated 1\n") &&
+	       strstr(err, "still outdated"),
+	       "settle times out on an outdated watcher -> %d (want 5): %s",
+	       rc, out);
+	tap_ok(randepoch_ack(wfd, before) == 0, "the watcher acknowledges");
+	rc = run(1, "settle", "--timeout-ms", "100", NULL);
+	tap_ok(rc == 0, "settle once it acknowledged -> %d", rc);
+	close(wfd);
+
+	/* watch --exec: the hook sees the word; acknowledged on success. */
+	unlink("/tmp/cli_hook.out");
+	rc = watch_exec("echo $RANDEPOCH_WORD $RANDEPOCH_ID $RANDEPOCH_ID_NAME >/tmp/cli_hook.out",
+			&b);
+	f = fopen("/tmp/cli_hook.out", "r");
+	if (f) {
+		if (!fgets(hook_out, sizeof(hook_out), f))
+			hook_out[0] = 0;
+		fclose(f);
+	}
+	snprintf(expect, sizeof(expect), "%08x 2 criu\n", b.word);
+	tap_ok(rc == 5 && !b.ret && !strcmp(hook_out, expect) &&
+	       b.watchers == 1 && b.outdated == 0 && strstr(out, "acknowledged"),
+	       "watch --exec: hook got '%.*s', then %u watcher(s), %u outdated",
+	       (int)strcspn(hook_out, "\n"), hook_out, b.watchers, b.outdated);
+	/* The control: a failing hook leaves the watcher outdated. */
+	rc = watch_exec("exit 3", &b);
+	tap_ok(rc == 5 && !b.ret && b.watchers == 1 && b.outdated == 1 &&
+	       strstr(err, "failed (status 3)") && !strstr(out, "acknowledged"),
+	       "watch --exec with a failing hook: %u watcher(s), %u outdated: %.*s",
+	       b.watchers, b.outdated, (int)strcspn(err, "\n"), err);
+	randepoch_count(&watchers, &outdated);
+	tap_ok(watchers == 0 && outdated == 0,
+	       "its exit stops it counting: %u watchers, %u outdated",
+	       watchers, outdated);
 	randepoch_close(&ep);
 	return tap_exit();
 }

@@ -41,6 +41,9 @@ done
 if [ -d "$GUEST_BIN" ]; then
 	mkdir -p "$ROOT/usr/bin"
 	cp "$GUEST_BIN"/* "$ROOT/usr/bin/"
+	for t in "$GUEST_BIN"/*; do
+		add_libs "$t"	# the dynamic OpenSSL programs and provider
+	done
 fi
 # Real checkpoint/restore in the guest (Debian's criu).
 if [ -x /usr/sbin/criu ]; then

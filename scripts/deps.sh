@@ -17,6 +17,7 @@ PACKAGES=(
 	perl			# checkpatch.pl
 	python3-matplotlib	# the benchmark plot
 	openssl valgrind	# the OpenSSL provider's host tests
+	systemd openssh-client debianutils # systemd-analyze verify, the example hooks
 )
 
 missing=()

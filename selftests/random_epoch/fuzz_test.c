@@ -91,6 +91,7 @@ static int write_faults(__u32 *p)
 struct fuzz {
 	int rnd;
 	int efd;
+	int wfd;	/* a watcher, reopened now and then */
 	void *maps[MAX_MAPS];
 	size_t lens[MAX_MAPS];
 	int nmaps;
@@ -130,7 +131,33 @@ static void fuzz_one(struct fuzz *f)
 	int i;
 
 	f->calls++;
-	switch (rnd64() % 8) {
+	switch (rnd64() % 10) {
+	case 8:
+	case 9: {
+		/* The watcher ioctls, on the watcher or the plain descriptor. */
+		static const unsigned long wcmds[] = { RNDEPOCHACK, RNDEPOCHCOUNT,
+			RNDEPOCHSETTLE, _IO('R', 0x0d), _IOW('R', 0x0a, __u64) };
+		int fd = rnd64() % 2 ? f->wfd : f->efd;
+		unsigned long cmd = PICK(wcmds);
+		struct rand_epoch_count c;
+
+		/* Settle waits: at most 2 ms, even through a misaligned view. */
+		b.flags = cmd == RNDEPOCHSETTLE ? rnd64() % 3 :
+			  rnd64() % 2 ? epoch_read_fd(f->efd) : (__u32)rnd64();
+		b.avoid = 0;
+		b.word = rnd64() % 2 ? 0 : (__u32)rnd64();
+		b.reserved = 0;
+		ioctl(fd, cmd, fuzz_ptr(&b));
+		if (rnd64() % 16 == 0) {
+			close(f->wfd);
+			f->wfd = ioctl(f->rnd, RNDGETEPOCHFD, RNDGETEPOCHFD_WATCH);
+		}
+		if (ioctl(f->efd, RNDEPOCHCOUNT, &c))
+			fuzz_error(f, "RNDEPOCHCOUNT failed", errno);
+		else if (c.outdated > c.watchers || c.watchers > 1000)
+			fuzz_error(f, "watcher counts out of range", c.outdated);
+		break;
+	}
 	case 0:
 	case 1:
 		b.flags = rnd64() % 3 ? rnd64() % 4 : (__u32)rnd64();
@@ -240,6 +267,7 @@ static unsigned long fuzz_for(int seconds, const char *who)
 	/* read() blocks until the word changes: fuzz it non-blocking. */
 	if (fcntl(f.efd, F_SETFL, O_NONBLOCK))
 		return 1;
+	f.wfd = ioctl(f.rnd, RNDGETEPOCHFD, RNDGETEPOCHFD_WATCH);
 	while (time(NULL) < end)
 		fuzz_one(&f);
 	printf("# %s: %lu calls, %lu mappings accepted, %d left mapped, %lu errors%s%s\n",

@@ -39,6 +39,7 @@
 #define BUMPERS		2
 #define READERS		2
 #define CHURNERS	2
+#define WATCHERS	2
 
 struct stress {
 	int rnd;
@@ -50,6 +51,8 @@ struct stress {
 	atomic_ulong reads;
 	atomic_ulong cycles;
 	atomic_ulong wakeups;
+	atomic_ulong acks;
+	atomic_ulong stale_acks;
 	atomic_ulong errors;
 	char error[256];
 };
@@ -189,6 +192,48 @@ static void *poller(void *arg)
 	return NULL;
 }
 
+/*
+ * A watcher: blocking read() (the 10 ms timer wakes it after the stop),
+ * acknowledge, reopen now and then; the counts must stay in range.
+ */
+static void *watcher(void *arg)
+{
+	struct stress *s = arg;
+	struct rand_epoch_count c;
+	unsigned long n = 0;
+	__u32 word;
+	int wfd = -1;
+
+	while (!atomic_load(&s->stop)) {
+		if (wfd < 0)
+			wfd = ioctl(s->rnd, RNDGETEPOCHFD, RNDGETEPOCHFD_WATCH);
+		if (wfd < 0) {
+			fail(s, "watcher: %s", strerror(errno));
+			break;
+		}
+		if (read(wfd, &word, sizeof(word)) != sizeof(word)) {
+			fail(s, "watcher read: %s", strerror(errno));
+			break;
+		}
+		if (!ioctl(wfd, RNDEPOCHACK, &word))
+			atomic_fetch_add(&s->acks, 1);
+		else if (errno == ESTALE)
+			atomic_fetch_add(&s->stale_acks, 1);
+		else
+			fail(s, "ack: %s", strerror(errno));
+		if (ioctl(wfd, RNDEPOCHCOUNT, &c) || c.outdated > c.watchers ||
+		    c.watchers > WATCHERS)
+			fail(s, "counts %u outdated of %u", c.outdated, c.watchers);
+		if (++n % 8 == 0) {
+			close(wfd);
+			wfd = -1;
+		}
+	}
+	if (wfd >= 0)
+		close(wfd);
+	return NULL;
+}
+
 /* Every notifier's count in the admin view, and their sum. */
 struct admin_counts {
 	unsigned long long total;
@@ -221,7 +266,8 @@ TEST(all_notifiers_at_once)
 {
 	unsigned long long notified, criu, test, timer, vmgenid;
 	struct admin_counts c0, c1;
-	pthread_t threads[BUMPERS + READERS + CHURNERS + 2];
+	pthread_t threads[BUMPERS + READERS + CHURNERS + WATCHERS + 2];
+	struct rand_epoch_count wc;
 	const char *env = getenv("STRESS_SECONDS");
 	int seconds = env ? atoi(env) : 10;
 	struct stress s = { .test_id = -1 };
@@ -252,6 +298,8 @@ TEST(all_notifiers_at_once)
 		ASSERT_EQ(0, pthread_create(&threads[n++], NULL, churner, &s));
 	ASSERT_EQ(0, pthread_create(&threads[n++], NULL, test_notifier, &s));
 	ASSERT_EQ(0, pthread_create(&threads[n++], NULL, poller, &s));
+	for (i = 0; i < WATCHERS; i++)
+		ASSERT_EQ(0, pthread_create(&threads[n++], NULL, watcher, &s));
 
 	sleep(seconds);
 	atomic_store(&s.stop, true);
@@ -262,6 +310,13 @@ TEST(all_notifiers_at_once)
 	word1 = epoch_load(s.page);
 	ASSERT_GT(read_admin_counts(&c1), 0);
 	epoch_control("unregister %d", s.test_id);
+	/* Every watcher closed: none left counted, none negative. */
+	efd = ioctl(s.rnd, RNDGETEPOCHFD, 0);
+	ASSERT_GE(efd, 0);
+	ASSERT_EQ(0, ioctl(efd, RNDEPOCHCOUNT, &wc));
+	close(efd);
+	EXPECT_EQ(0, wc.watchers);
+	EXPECT_EQ(0, wc.outdated);
 
 	counted = RANDOM_EPOCH_WORD_COUNTER(word1 - word0);
 	notified = c1.total - c0.total;
@@ -292,6 +347,9 @@ TEST(all_notifiers_at_once)
 	EXPECT_GT(atomic_load(&s.reads), 0);
 	EXPECT_GT(atomic_load(&s.cycles), 0);
 	EXPECT_GT(atomic_load(&s.wakeups), 0);
+	EXPECT_GT(atomic_load(&s.acks), 0);
+	ksft_print_msg("%lu watcher acks, %lu stale\n", atomic_load(&s.acks),
+		       atomic_load(&s.stale_acks));
 	close(s.rnd);
 }
 

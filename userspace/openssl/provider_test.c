@@ -8,6 +8,7 @@
  * context parameters, fork, the "no feature" error, and a simulated clone
  * (fork with the state in plain memory) with and without a word change.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,62 @@ static int child_draw(OSSL_LIB_CTX *lib, EVP_RAND_CTX *rc, uint32_t bump,
 	       WIFEXITED(st) && !WEXITSTATUS(st);
 }
 
+#define SHARED_DRAWS	4000
+
+struct shared_job {
+	EVP_RAND_CTX *rc;
+	unsigned char (*out)[16];
+	int ok;
+};
+
+/* Draws from one context shared by two threads; the word changes meanwhile. */
+static void *shared_worker(void *arg)
+{
+	struct shared_job *j = arg;
+	int i;
+
+	j->ok = 1;
+	for (i = 0; i < SHARED_DRAWS; i++) {
+		if (!EVP_RAND_generate(j->rc, j->out[i], 16, 0, 0, NULL, 0))
+			j->ok = 0;
+		if (i % 500 == 0)
+			__atomic_add_fetch(&stand_in, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static int cmp16(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+/* 0 if both threads drew without error and no 16-byte output repeats. */
+static int shared_ctx_test(EVP_RAND *rand, int *dups)
+{
+	static unsigned char out[2 * SHARED_DRAWS][16];
+	struct shared_job j[2];
+	EVP_RAND_CTX *rc = EVP_RAND_CTX_new(rand, NULL);
+	pthread_t t[2];
+	int i, ok;
+
+	ok = rc && EVP_RAND_enable_locking(rc) &&
+	     EVP_RAND_instantiate(rc, 256, 0, NULL, 0, NULL);
+	for (i = 0; ok && i < 2; i++) {
+		j[i] = (struct shared_job){ rc, out + i * SHARED_DRAWS, 0 };
+		pthread_create(&t[i], NULL, shared_worker, &j[i]);
+	}
+	for (i = 0; ok && i < 2; i++) {
+		pthread_join(t[i], NULL);
+		ok = ok && j[i].ok;
+	}
+	EVP_RAND_CTX_free(rc);
+	qsort(out, 2 * SHARED_DRAWS, 16, cmp16);
+	*dups = 0;
+	for (i = 1; i < 2 * SHARED_DRAWS; i++)
+		*dups += !memcmp(out[i - 1], out[i], 16);
+	return ok;
+}
+
 int main(void)
 {
 	unsigned char a[32], b[32], c[32];
@@ -106,7 +163,9 @@ int main(void)
 	unsigned long e;
 	int ok;
 
-	tap_plan(14);
+	int dups;
+
+	tap_plan(15);
 
 	rand = EVP_RAND_fetch(lib, "RANDEPOCH", NULL);
 	tap_ok(!!rand, "EVP_RAND_fetch(\"RANDEPOCH\")");
@@ -159,6 +218,10 @@ int main(void)
 	       EVP_RAND_get_state(rc) == EVP_RAND_STATE_UNINITIALISED,
 	       "uninstantiate: verify_zeroization");
 	EVP_RAND_CTX_free(rc);
+
+	ok = shared_ctx_test(rand, &dups);
+	tap_ok(ok && !dups, "one locked context, 2 threads, word changing: %d draws, %d repeats",
+	       2 * SHARED_DRAWS, dups);
 
 	/* RAND_bytes and RAND_priv_bytes with RANDEPOCH as the DRBG type. */
 	pub = RAND_get0_public(lib);

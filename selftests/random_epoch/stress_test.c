@@ -196,7 +196,7 @@ static void *poller(void *arg)
  * A watcher: blocking read() (the 10 ms timer wakes it after the stop),
  * acknowledge, reopen now and then; the counts must stay in range.
  */
-static void *watcher(void *arg)
+static void *watcher_thread(void *arg)
 {
 	struct stress *s = arg;
 	struct rand_epoch_count c;
@@ -299,7 +299,7 @@ TEST(all_notifiers_at_once)
 	ASSERT_EQ(0, pthread_create(&threads[n++], NULL, test_notifier, &s));
 	ASSERT_EQ(0, pthread_create(&threads[n++], NULL, poller, &s));
 	for (i = 0; i < WATCHERS; i++)
-		ASSERT_EQ(0, pthread_create(&threads[n++], NULL, watcher, &s));
+		ASSERT_EQ(0, pthread_create(&threads[n++], NULL, watcher_thread, &s));
 
 	sleep(seconds);
 	atomic_store(&s.stop, true);

@@ -133,8 +133,8 @@ TEST_F(watch, read_blocks_until_a_bump)
 	EXPECT_NE(word, got);
 	EXPECT_GE(waited, 150);
 	EXPECT_LT(control, 50);
-	ksft_print_msg("read returned after %lld ms (bump at 200 ms), %lld ms with a word pending\n",
-		       waited, control);
+	ksft_print_msg("read returned after %lld ms (bump at 200 ms)\n", waited);
+	ksft_print_msg("%lld ms with a word pending\n", control);
 }
 
 TEST_F(watch, nonblocking_read_eagain)
@@ -226,7 +226,7 @@ TEST_F(watch, watchers_counted_non_watchers_never)
 	EXPECT_EQ(3, c.watchers);
 	EXPECT_EQ(3, c.outdated);
 	EXPECT_EQ(0, ack(w[1], word));
-	/* A second acknowledgement of the same word changes nothing. */
+	/* A second acknowledgment of the same word changes nothing. */
 	EXPECT_EQ(0, ack(w[1], word));
 	ASSERT_EQ(0, count(self->efd, &c));
 	EXPECT_EQ(2, c.outdated);
@@ -504,7 +504,7 @@ static void *race_watcher(void *arg)
 			atomic_fetch_add(&r->reopens, 1);
 		}
 	}
-	/* The bumps stopped: this acknowledgement must stick. */
+	/* The bumps stopped: this acknowledgment must stick. */
 	while ((ret = ack(w, epoch_read_fd(w))) == -ESTALE)
 		;
 	if (ret)
@@ -534,7 +534,7 @@ TEST_F(watch, concurrent_bumps_acks_and_closes)
 	for (i = 0; i < 2; i++)
 		pthread_join(b[i], NULL);
 	atomic_store(&r.stop, 1);
-	/* Wait for the watchers' final acknowledgements: they settle. */
+	/* Wait for the watchers' final acknowledgments: they settle. */
 	EXPECT_EQ(0, settle(self->efd, 10000, &left));
 	for (i = 0; i < RACERS; i++) {
 		pthread_join(w[i], &fd);

@@ -70,7 +70,8 @@ userspace: deps
 	@# The library's own guest tests run with the selftests.
 	@mkdir -p $(GUEST)/selftests
 	@mv $(GUEST)/bin/guest_prng_test $(GUEST)/bin/guest_prng_test_asan \
-		$(GUEST)/bin/cli_test $(GUEST)/selftests/
+		$(GUEST)/bin/cli_test $(GUEST)/bin/ossl_criu_test.sh \
+		$(GUEST)/selftests/
 
 $(GUEST)/bin/%: selftests/host/guest/%.c userspace
 	@mkdir -p $(@D)

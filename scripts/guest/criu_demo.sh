@@ -32,7 +32,7 @@ kill -9 $pid 2>/dev/null
 demo() {
 	export BUMP=$1
 	rm -rf $W && mkdir -p $W/img
-	setsid prng_demo --source vdso --plain-memory --interval-ms 20 \
+	setsid prng_demo --source vdso --interval-ms 20 \
 		</dev/null >$W/out 2>&1 &
 	pid=$!
 	sleep 1

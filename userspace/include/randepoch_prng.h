@@ -24,9 +24,8 @@ extern "C" {
 #define RANDEPOCH_PRNG_NO_EPOCH_CHECK	0x1
 /*
  * For tests and demos only: keep the state in ordinary memory, without
- * MADV_WIPEONFORK and MADV_DONTDUMP, so that a fork or a CRIU restore keeps
- * it (CRIU does not restore the contents of those mappings, which reseeds
- * the default PRNG after a restore whatever the epoch says). Not fork-safe.
+ * MADV_WIPEONFORK and MADV_DONTDUMP, so that a forked child keeps it. Not
+ * fork-safe. (CRIU restores the state either way.)
  */
 #define RANDEPOCH_PRNG_PLAIN_MEMORY	0x2
 

@@ -308,6 +308,46 @@ static void memory(int rounds)
 	}
 }
 
+/*
+ * Bump cost with 1 and with 10,000 watchers open (RNDGETEPOCHFD_WATCH), all
+ * outdated after the first bump: the notification must not visit them.
+ * Interleaved per round, like the mappings above.
+ */
+static void watchcost(int rounds, int n)
+{
+	static const int counts[] = { 1, 10000 };
+	static int fds[10000];
+	struct rlimit rl = { 20000, 20000 };
+	double ns[2][16];
+	int c, r, i;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		perror("notify_bench: setrlimit");
+		return;
+	}
+	for (r = 0; r < rounds; r++) {
+		for (c = 0; c < 2; c++) {
+			for (i = 0; i < counts[c]; i++) {
+				fds[i] = ioctl(rnd, RNDGETEPOCHFD, RNDGETEPOCHFD_WATCH);
+				if (fds[i] < 0) {
+					perror("notify_bench: watcher");
+					exit(1);
+				}
+			}
+			ns[c][r] = bump_cost(n);
+			for (i = 0; i < counts[c]; i++)
+				close(fds[i]);
+		}
+	}
+	for (c = 0; c < 2; c++) {
+		printf("BENCH {\"bench\": \"watchcost\", \"watchers\": %d, \"ns\": [",
+		       counts[c]);
+		for (r = 0; r < rounds; r++)
+			printf("%s%.0f", r ? ", " : "", ns[c][r]);
+		printf("]}\n");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
@@ -334,6 +374,8 @@ int main(int argc, char **argv)
 	}
 	for (k = SPIN_EPOCH; k <= POLL_EVENTFD; k++)
 		latency(k, sh, samples);
+	/* Before bumpcost() leaves 100 epoll waiters running. */
+	watchcost(rounds, 2000);
 	bumpcost(rounds, 2000);
 	memory(rounds);
 	return 0;

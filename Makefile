@@ -29,7 +29,7 @@ GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 # Guest programs the host-side tests drive (selftests/host/guest/).
 HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh \
-		   $(GUEST)/bin/timens_run
+		   $(GUEST)/bin/timens_run $(GUEST)/bin/derived_state.sh
 
 .PHONY: bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
 .SECONDARY:

@@ -147,23 +147,31 @@ def openssl_demo():
     for tag in ("S", "P"):
         per = []
         for g in clones:
-            out, marked = [], False
+            out, marked = {}, False
             for line in g.text():
                 f = line.split()
                 if len(f) >= 3 and f[0] == tag and f[1] == "M":
                     marked = True
                 elif marked and len(f) == 4 and f[0] == tag and f[1] == "R":
-                    out.append(f[3])
+                    out[int(f[2])] = f[3]
             per.append(out)
         res[tag] = per
     if not all(res["S"]) or not all(res["P"]):
         sys.exit("demo: a clone printed no OpenSSL draws; see build/logs/demo-ossl-*.console.log")
+    # Each clone saw the change at its own draw: show one draw number that
+    # every clone made after it, for each program.
+    seq = {tag: min(set.intersection(*(set(d) for d in res[tag])), default=None)
+           for tag in ("S", "P")}
     say()
-    say("The first RAND_bytes() each clone made after its epoch word changed:")
-    for i in range(CLONES):
-        say("  clone %d  stock %s   with the provider %s" % (i + 1, res["S"][i][0], res["P"][i][0]))
+    if seq["S"] is not None and seq["P"] is not None:
+        say("Draw number %d of the stock program and %d of the provider's, in each"
+            % (seq["S"], seq["P"]))
+        say("clone, after its epoch word changed:")
+        for i in range(CLONES):
+            say("  clone %d  stock %s   with the provider %s"
+                % (i + 1, res["S"][i][seq["S"]], res["P"][i][seq["P"]]))
     for tag, name in (("S", "STOCK OpenSSL"), ("P", "WITH the provider")):
-        allv = [x for d in res[tag] for x in d]
+        allv = [x for d in res[tag] for x in d.values()]
         say("%s: %d of %d draws after the change were also drawn by another clone."
             % (name, len(allv) - len(set(allv)), len(allv)))
     say("  Stock OpenSSL reseeds on a pid change or after minutes, not on a VM restore;")

@@ -227,6 +227,19 @@ def write_markdown(res, path):
                                        "(best rounds: %.2f)" % (r, rmin)),
            "- with 100 waiters a bump wakes them all: %.0fx the cost without" %
            (bump[(1, 100)]["median"] / bump[(1, 0)]["median"]), ""]
+    watch = {r["watchers"]: stats(r["ns"]) for r in res["guest"] if r["bench"] == "watchcost"}
+    if 1 in watch and 10000 in watch:
+        # A bump never visits the watchers: it bumps a sequence number.
+        md += ["### Bump cost with watchers (guest, %s)" % res["accel"].upper(), "",
+               "| open watchers (RNDGETEPOCHFD_WATCH) | median ns per bump (min-max) |",
+               "|---|---|"]
+        for n in sorted(watch):
+            s = watch[n]
+            md.append("| %d | %.0f (%.0f-%.0f) |" % (n, s["median"], s["min"], s["max"]))
+        r = watch[10000]["median"] / watch[1]["median"]
+        rmin = watch[10000]["min"] / watch[1]["min"]
+        md += ["", "- %s" % goal(r <= 1.1, "10,000 vs 1 watchers <= 1.1: %.2f (best rounds: %.2f)"
+                                           % (r, rmin)), ""]
     per_fd = (mem[10000]["median"] - mem[1]["median"]) * 1024 / 9999
     md += ["### Kernel memory (guest)", "",
            "Slab + PageTables growth in a process holding N epoch descriptors, each mapped.", "",

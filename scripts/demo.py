@@ -46,32 +46,48 @@ def word(w):
     return "%08x (%s, epoch %d)" % (w, names.get(w >> 24, "dynamic"), w & 0xffffff)
 
 
-def vm_demo():
-    say("== 1. VM snapshot and clones ==")
-    say("Booting the patched kernel; the guest runs clone_logger, which draws 16 bytes")
-    say("every 5 ms from a PRNG that checks the epoch word and from one that does not.")
-    state = os.path.join(qemu.BUILD, "demo.state")
-    src = qemu.Guest(run=RUN, name="demo-source", timeout=120, qmp=True).start()
-    if not src.wait_for("clone_logger: start", 60):
-        sys.exit("demo: the guest did not start clone_logger; see build/logs/demo-source.console.log")
-    time.sleep(1)
+def snapshot_clones(run, name, ready, settle_s, on_snapshot=None):
+    """Boot a guest running `run`; once it prints `ready` (and `settle_s`
+    later) save it to a file and start CLONES guests from that file, each
+    with a new VM generation ID; wait for them. Returns the match of `ready`
+    and the clones. `on_snapshot(state_file)` runs before the clones start."""
+    state = os.path.join(qemu.BUILD, name + ".state")
+    src = qemu.Guest(run=run, name=name + "-source", timeout=120, qmp=True).start()
+    m = src.wait_for(ready, 60)
+    if not m:
+        sys.exit("demo: the guest did not start %s; see build/logs/%s-source.console.log"
+                 % (run.split(",")[0], name))
+    time.sleep(settle_s)
     src.qmp("stop")
     src.migrate_to_file(state)
     src.kill()
     src.wait()
-    say("Snapshot taken after about 1 s and saved to a file (%.0f MB); starting %d clones"
-        % (os.path.getsize(state) / 1e6, CLONES))
-    say("from it, each with a new VM generation ID.")
-    clones = [qemu.Guest(run=RUN, name="demo-clone-%d" % i, timeout=120, qmp=True,
+    if on_snapshot:
+        on_snapshot(state)
+    clones = [qemu.Guest(run=run, name="%s-%d" % (name, i), timeout=120, qmp=True,
                          incoming="exec:cat %s" % state).start() for i in range(CLONES)]
     for g in clones:
         g.cont_after_incoming()
     for g in clones:
         g.wait()
     os.unlink(state)
+    return m, clones
+
+
+def vm_demo():
+    say("== 1. VM snapshot and clones ==")
+    say("Booting the patched kernel; the guest runs clone_logger, which draws 16 bytes")
+    say("every 5 ms from a PRNG that checks the epoch word and from one that does not.")
+
+    def announce(state):
+        say("Snapshot taken after about 1 s and saved to a file (%.0f MB); starting %d clones"
+            % (os.path.getsize(state) / 1e6, CLONES))
+        say("from it, each with a new VM generation ID.")
+
+    _, clones = snapshot_clones(RUN, "demo-vm", "clone_logger: start", 1, announce)
     logs = [draws(g.text()) for g in clones]
     if not all(logs):
-        sys.exit("demo: a clone printed nothing; see build/logs/demo-clone-*.console.log")
+        sys.exit("demo: a clone printed nothing; see build/logs/demo-vm-*.console.log")
     seqs = sorted(set.intersection(*(set(d) for d in logs)))
     resumed = next(s for s in seqs if len({d[s][0] for d in logs}) > 1)
     old = logs[0][resumed - 1][1]
@@ -125,24 +141,8 @@ def openssl_demo():
     say("The same program, which only calls RAND_bytes() and knows nothing of randepoch,")
     say("runs twice in the VM: stock, and with OPENSSL_CONF naming the randepoch provider")
     say("(docs/openssl.md). Snapshot, %d clones, as in part 1." % CLONES)
-    run = "ossl_clone.sh,5000,4000"
-    state = os.path.join(qemu.BUILD, "demo-ossl.state")
-    src = qemu.Guest(run=run, name="demo-ossl-source", timeout=120, qmp=True).start()
-    if not src.wait_for("ossl_clone: start word", 60):
-        sys.exit("demo: the guest did not start ossl_clone.sh; see "
-                 "build/logs/demo-ossl-source.console.log")
-    time.sleep(1)
-    src.qmp("stop")
-    src.migrate_to_file(state)
-    src.kill()
-    src.wait()
-    clones = [qemu.Guest(run=run, name="demo-ossl-%d" % i, timeout=120, qmp=True,
-                         incoming="exec:cat %s" % state).start() for i in range(CLONES)]
-    for g in clones:
-        g.cont_after_incoming()
-    for g in clones:
-        g.wait()
-    os.unlink(state)
+    _, clones = snapshot_clones("ossl_clone.sh,5000,4000", "demo-ossl",
+                                "ossl_clone: start word", 1)
     res = {}
     for tag in ("S", "P"):
         per = []
@@ -186,26 +186,10 @@ def derived_demo():
     say("on every change of the epoch word that makes a new UUID and key, and tells")
     say("the kernel when it is done. A second copy of the UUID has no hook. The")
     say("\"network\" comes up only after \"randepoch settle\", which waits for the hook.")
-    run = "derived_state.sh,300"
-    state = os.path.join(qemu.BUILD, "demo-derived.state")
-    src = qemu.Guest(run=run, name="demo-derived-source", timeout=120, qmp=True).start()
-    m = src.wait_for(r"derived: ready .*", 60)
-    if not m:
-        sys.exit("demo: the guest did not start derived_state.sh; see "
-                 "build/logs/demo-derived-source.console.log")
+    m, clones = snapshot_clones("derived_state.sh,300", "demo-derived",
+                                r"derived: ready .*", 0)
     f = m.group(0).split()
     say("Before the snapshot: UUID %s (renewed by the hook), %s (no hook)" % (f[5], f[8]))
-    src.qmp("stop")
-    src.migrate_to_file(state)
-    src.kill()
-    src.wait()
-    clones = [qemu.Guest(run=run, name="demo-derived-%d" % i, timeout=120, qmp=True,
-                         incoming="exec:cat %s" % state).start() for i in range(CLONES)]
-    for g in clones:
-        g.cont_after_incoming()
-    for g in clones:
-        g.wait()
-    os.unlink(state)
     for i, g in enumerate(clones):
         text = g.text()
         hook = next((n for n, l in enumerate(text) if l.startswith("derived: hook done")), None)

@@ -58,20 +58,10 @@ def snapshot_clones(run, name, ready, settle_s, on_snapshot=None):
         sys.exit("demo: the guest did not start %s; see build/logs/%s-source.console.log"
                  % (run.split(",")[0], name))
     time.sleep(settle_s)
-    src.qmp("stop")
-    src.migrate_to_file(state)
-    src.kill()
-    src.wait()
+    src.snapshot_and_kill(state)
     if on_snapshot:
         on_snapshot(state)
-    clones = [qemu.Guest(run=run, name="%s-%d" % (name, i), timeout=120, qmp=True,
-                         incoming="exec:cat %s" % state).start() for i in range(CLONES)]
-    for g in clones:
-        g.cont_after_incoming()
-    for g in clones:
-        g.wait()
-    os.unlink(state)
-    return m, clones
+    return m, qemu.run_clones(run, name, state, CLONES)
 
 
 def vm_demo():

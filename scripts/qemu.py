@@ -191,6 +191,26 @@ class Guest:
             time.sleep(0.1)
         raise RuntimeError("migration did not finish in %ds" % timeout)
 
+    def snapshot_and_kill(self, path):
+        """Stop the VM, save its state to path, and end this QEMU."""
+        self.qmp("stop")
+        self.migrate_to_file(path)
+        self.kill()
+        self.wait()
+
+
+def run_clones(run, name, state, count, timeout=120):
+    """Start count guests named NAME-0.. from the saved state, each with a
+    new VMGenID GUID, let them run to the end, and delete the state file."""
+    clones = [Guest(run=run, name="%s-%d" % (name, i), timeout=timeout, qmp=True,
+                    incoming="exec:cat %s" % state).start() for i in range(count)]
+    for g in clones:
+        g.cont_after_incoming()   # a clone of a stopped source comes up paused
+    for g in clones:
+        g.wait()
+    os.unlink(state)
+    return clones
+
 
 def dmesg(lines):
     """The guest kernel log the init printed between its markers."""

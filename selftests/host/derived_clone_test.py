@@ -43,20 +43,8 @@ def main():
         src.kill()
         tap.done()
     before = STATE.search(m.group(0)).groups()
-    src.qmp("stop")
-    src.migrate_to_file(state)
-    src.kill()
-    src.wait()
-
-    clones = []
-    for i in range(CLONES):
-        clones.append(qemu.Guest(run=run, name="derived-%d" % i, timeout=120, qmp=True,
-                                 incoming="exec:cat %s" % state).start())
-    for g in clones:
-        g.cont_after_incoming()
-    for g in clones:
-        g.wait()
-    os.unlink(state)
+    src.snapshot_and_kill(state)
+    clones = qemu.run_clones(run, "derived", state, CLONES)
 
     after, settle_ms = [], []
     for i, g in enumerate(clones):

@@ -59,19 +59,8 @@ def main():
         tap.done()
         sys.exit(1)
     time.sleep(RUN_BEFORE_SNAPSHOT)
-    src.qmp("stop")
-    src.migrate_to_file(state)
-    src.kill()
-    src.wait()
-
-    clones = [qemu.Guest(run=RUN, name="osslclone-%d" % i, timeout=300, qmp=True,
-                         incoming="exec:cat %s" % state).start()
-              for i in range(CLONES)]
-    for g in clones:
-        g.cont_after_incoming()
-    for g in clones:
-        g.wait()
-    os.unlink(state)
+    src.snapshot_and_kill(state)
+    clones = qemu.run_clones(RUN, "osslclone", state, CLONES, timeout=300)
 
     prov, stock = [], []
     for i, g in enumerate(clones):

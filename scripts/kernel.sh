@@ -16,9 +16,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # One kernel build at a time: both flavours patch the same source tree, and
-# the machine has two cores.
+# the machine has two cores, so builds from other checkouts on this machine
+# (a second work tree, a CI clone) wait too.
 exec 9>"$BUILD/.kernel.lock"
 flock 9
+exec 8>"${RANDEPOCH_MACHINE_LOCK:-/tmp/randepoch-kernel-build.lock}"
+flock 8
 
 FLAVOUR=${1:-test}
 KOBJ=$BUILD/obj-$FLAVOUR

@@ -243,8 +243,13 @@ def main():
     if build:
         # build_each() patches the tree scripts/kernel.sh builds from: take
         # its lock, and let it go before kernel.sh takes it again below.
-        with open(os.path.join(BUILD, ".kernel.lock"), "w") as lock:
+        # And the machine-wide lock kernel.sh takes: one kernel build at a
+        # time on this machine's two cores.
+        machine_lock = os.environ.get("RANDEPOCH_MACHINE_LOCK", "/tmp/randepoch-kernel-build.lock")
+        with open(os.path.join(BUILD, ".kernel.lock"), "w") as lock, \
+                open(machine_lock, "w") as machine:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            fcntl.flock(machine, fcntl.LOCK_EX)
             failed = build_each(patches)
             failed += not vvar_without_feature()
         # Put the tree back the way scripts/kernel.sh left it.

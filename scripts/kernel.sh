@@ -164,7 +164,8 @@ run_logged "$LOGS/kernel-$FLAVOUR.log" make -C "$KSRC" O="$KOBJ" CC="ccache gcc"
 # -Wframe-larger-than in drivers/tty and lib/zstd.
 ourdirs=$(for f in "${!WANT[@]}"; do d=$(dirname "$f"); [ "$d" = . ] || echo "$d/"; done | sort -u)
 ours_warned=$(grep "warning:" "$LOGS/kernel-$FLAVOUR.log" | while read -r line; do
-	path=${line#"$KSRC"/}
+	# Absolute, or relative to the object tree (ccache's base dir).
+	path=${line#*"${KSRC##*/}"/}
 	case $line in *random_epoch*) echo "$line"; continue ;; esac
 	for d in $ourdirs; do
 		case $path in "$d"*) echo "$line"; break ;; esac

@@ -31,7 +31,7 @@ USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh \
 		   $(GUEST)/bin/timens_run $(GUEST)/bin/derived_state.sh
 
-.PHONY: bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
+.PHONY: bench demo series checkpatch all deps kernel kernel-debug kcsan userspace guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -92,6 +92,12 @@ guest: kernel userspace
 # lockdep, KFENCE, kmemleak) runs the in-guest suite again.
 test: guest kernel-debug
 	@$(PYTHON) scripts/run_tests.py
+
+# The stress, watcher and fuzz selftests on a KCSAN kernel (a third kernel
+# flavour; outside `make test` for CI's time). Writes build/results/kcsan.txt.
+kcsan: guest
+	@scripts/kernel.sh kcsan
+	@$(PYTHON) scripts/kcsan.py
 
 # The main job, shown: VM snapshot clones and CRIU restores, with and
 # without the epoch check.

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the patched 6.12 kernel.
 #
-#   scripts/kernel.sh [FLAVOUR]	FLAVOUR is "test" (default) or "debug"
+#   scripts/kernel.sh [FLAVOUR]	FLAVOUR is "test" (default), "debug" or "kcsan"
 #
 # 1. Extract Debian's linux-source-6.12 once into build/src.
 # 2. Lay kernel/ over it: hook patches (kernel/patches/series order) applied to
@@ -31,7 +31,8 @@ STAGE=$BUILD/stage
 case $FLAVOUR in
 test) FRAGMENTS=("$TOP/kernel/config/randepoch.config") ;;
 debug) FRAGMENTS=("$TOP/kernel/config/randepoch.config" "$TOP/kernel/config/debug.config") ;;
-*) die "unknown kernel flavour '$FLAVOUR' (test or debug)" ;;
+kcsan) FRAGMENTS=("$TOP/kernel/config/randepoch.config" "$TOP/kernel/config/kcsan.config") ;;
+*) die "unknown kernel flavour '$FLAVOUR' (test, debug or kcsan)" ;;
 esac
 
 # --- 1. extract ------------------------------------------------------------

@@ -120,13 +120,6 @@ int randepoch_open(struct randepoch *ep)
 	return err;
 }
 
-void randepoch_attach(struct randepoch *ep, const volatile uint32_t *page)
-{
-	ep->page = page;
-	ep->fd = -1;
-	ep->source = RANDEPOCH_SOURCE_ATTACHED;
-}
-
 void randepoch_close(struct randepoch *ep)
 {
 	if (ep->source == RANDEPOCH_SOURCE_MMAP)
@@ -147,8 +140,6 @@ const char *randepoch_source_name(int source)
 		return "vdso";
 	case RANDEPOCH_SOURCE_MMAP:
 		return "mmap";
-	case RANDEPOCH_SOURCE_ATTACHED:
-		return "attached";
 	}
 	return "unknown";
 }
@@ -193,7 +184,7 @@ int randepoch_wait(struct randepoch *ep, uint32_t since, int timeout_ms)
 			continue;
 		}
 		if (ep->fd < 0) {
-			/* An attached page has nothing to poll. */
+			/* A page the caller set itself: nothing to poll. */
 			struct timespec ts = { 0, 1000000 };
 
 			nanosleep(&ts, NULL);

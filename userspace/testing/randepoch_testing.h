@@ -2,7 +2,9 @@
 /*
  * Test-only entry points of librandepoch, from the test builds
  * (librandepoch-testing.a, librandepoch-san.a: the testing/ sources). The
- * shipped library, its headers and the OpenSSL provider have none of them.
+ * shipped library, its headers and the OpenSSL provider have none of them;
+ * tests/abi_test.sh fails if one of the names below is exported or
+ * declared there again.
  */
 #ifndef RANDEPOCH_TESTING_H
 #define RANDEPOCH_TESTING_H

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # randepoch.pc gives what it takes to build against the shared and the
-# static library, and the shared library exports the API and nothing else.
+# static library (what the .so exports: abi_test.sh).
 : "${CC:=gcc}" "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${O:=$TOP/build/userspace}"
 tmp=$(mktemp -d)
@@ -44,7 +44,7 @@ int main(void)
 EOT
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..3"
 if $PC --exists randepoch && [ "$($PC --modversion randepoch)" != "" ]; then
 	echo "ok 1 pkg-config finds randepoch $($PC --modversion randepoch)"
 else
@@ -67,15 +67,6 @@ if $CC -Wall -Werror -o "$tmp/app-static" "$tmp/app.c" \
 	echo "ok 3 an app links the static library with pkg-config --static"
 else
 	echo "not ok 3 an app links the static library with pkg-config --static"
-	failed=1
-fi
-extra=$(nm -D --defined-only "$O/librandepoch.so.0" | awk '{print $3}' |
-	grep -v '^randepoch_' | grep -v '^RANDEPOCH_0$')
-if [ -z "$extra" ] && nm -D --defined-only "$O/librandepoch.so.0" |
-   grep -q ' randepoch_prng_fill@'; then
-	echo "ok 4 the shared library exports randepoch_* only"
-else
-	echo "not ok 4 the shared library exports randepoch_* only: $extra"
 	failed=1
 fi
 [ $failed = 0 ]

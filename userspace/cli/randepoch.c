@@ -222,21 +222,81 @@ static int run_hook(char **argv, uint32_t word)
 }
 
 /*
- * The watcher loop: wait for a change, run the hook, acknowledge the word
- * read before the hook ran. An event during the hook makes the ack fail
- * with -ESTALE and the next wait return at once: the hook runs again.
+ * Where watch waits: the epoch page (plain watch), or a watcher descriptor
+ * (--exec), which counts as outdated from every change until acknowledged.
  */
-static int watch_exec(char **cmd, int count, int timeout)
+struct watch {
+	char **cmd;		/* --exec CMD [ARG...], or NULL */
+	struct randepoch ep;
+	int wfd;
+	uint32_t word;		/* the last word reported */
+};
+
+/* 1 and the new word in w->word, 0 at the timeout, or -errno. */
+static int watch_next(struct watch *w, int timeout_ms)
+{
+	int ret;
+
+	if (w->cmd)
+		return randepoch_watch_next(w->wfd, &w->word, timeout_ms);
+	ret = randepoch_wait(&w->ep, w->word, timeout_ms);
+	if (ret > 0)
+		w->word = randepoch_word(&w->ep);
+	return ret;
+}
+
+/*
+ * --exec: run the hook, acknowledge the word read before it ran. An event
+ * during the hook makes the ack fail with -ESTALE and the next wait return
+ * at once: the hook runs again. 0, or an exit code.
+ */
+static int watch_hook(struct watch *w)
+{
+	int rc = run_hook(w->cmd, w->word), err;
+
+	if (rc) {
+		fprintf(stderr,
+			"randepoch: watch: %s failed (status %d) for word 0x%08x; still outdated\n",
+			w->cmd[0], rc, w->word);
+		return 0;
+	}
+	err = randepoch_ack(w->wfd, w->word);
+	if (err == -ESTALE) {
+		fprintf(stderr,
+			"randepoch: watch: the word changed while %s ran; running it again\n",
+			w->cmd[0]);
+		return 0;
+	}
+	if (err)
+		return fail("acknowledging", err);
+	printf("acknowledged 0x%08x\n", w->word);
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * Print every change of the word (plain watch starts with the current
+ * one), and with --exec run the hook for it; stop after @count changes
+ * (< 0: never) or @timeout ms in total (< 0: never).
+ */
+static int watch(char **cmd, int count, int timeout)
 {
 	long long deadline = timeout >= 0 ? now_ms() + timeout : 0;
-	unsigned int seen = 0;
-	int wfd, err, rc;
-	uint32_t word;
+	struct watch w = { .cmd = cmd, .wfd = -1 };
+	int seen = 0, err, rc = EXIT_OK;
 
-	wfd = randepoch_watch();
-	if (wfd < 0)
-		return fail("cannot open a watcher", wfd);
-	while (count < 0 || (int)seen < count) {
+	if (cmd) {
+		w.wfd = randepoch_watch();
+		if (w.wfd < 0)
+			return fail("cannot open a watcher", w.wfd);
+	} else {
+		err = randepoch_open(&w.ep);
+		if (err)
+			return fail("cannot open the epoch page", err);
+		w.word = randepoch_word(&w.ep);
+		print_word(w.word);
+	}
+	while (count < 0 || seen < count) {
 		int left = -1;
 
 		if (timeout >= 0) {
@@ -244,47 +304,35 @@ static int watch_exec(char **cmd, int count, int timeout)
 
 			left = d > 0 ? (d > INT_MAX ? INT_MAX : (int)d) : 0;
 		}
-		err = randepoch_watch_next(wfd, &word, left);
+		err = watch_next(&w, left);
 		if (err == -EINTR)
 			continue;
 		if (err < 0) {
-			close(wfd);
-			return fail("waiting for a change", err);
+			rc = fail("waiting for a change", err);
+			break;
 		}
 		if (err == 0) {
-			close(wfd);
-			if (count < 0)
-				return EXIT_OK;
-			fprintf(stderr,
-				"randepoch: watch: %u of %d changes within %d ms\n",
-				seen, count, timeout);
-			return EXIT_TIMEOUT;
+			if (count >= 0) {
+				fprintf(stderr,
+					"randepoch: watch: %d of %d changes within %d ms\n",
+					seen, count, timeout);
+				rc = EXIT_TIMEOUT;
+			}
+			break;
 		}
-		print_word(word);
+		print_word(w.word);
 		seen++;
-		rc = run_hook(cmd, word);
-		if (rc) {
-			fprintf(stderr,
-				"randepoch: watch: %s failed (status %d) for word 0x%08x; still outdated\n",
-				cmd[0], rc, word);
-			continue;
+		if (cmd) {
+			rc = watch_hook(&w);
+			if (rc)
+				break;
 		}
-		err = randepoch_ack(wfd, word);
-		if (err == -ESTALE) {
-			fprintf(stderr,
-				"randepoch: watch: the word changed while %s ran; running it again\n",
-				cmd[0]);
-			continue;
-		}
-		if (err) {
-			close(wfd);
-			return fail("acknowledging", err);
-		}
-		printf("acknowledged 0x%08x\n", word);
-		fflush(stdout);
 	}
-	close(wfd);
-	return EXIT_OK;
+	if (cmd)
+		close(w.wfd);
+	else
+		randepoch_close(&w.ep);
+	return rc;
 }
 
 static int cmd_watch(int argc, char **argv)
@@ -295,10 +343,7 @@ static int cmd_watch(int argc, char **argv)
 		{ "exec", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int count = -1, timeout = -1, seen = 0, exec = 0, c, err;
-	long long deadline = 0;
-	struct randepoch ep;
-	uint32_t word;
+	int count = -1, timeout = -1, exec = 0, c;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'c' && !parse_uint(optarg, 1, &count))
@@ -314,49 +359,12 @@ static int cmd_watch(int argc, char **argv)
 			return usage_error("watch: bad number '%s'", optarg);
 		return usage_error("watch: bad option '%s'", argv[optind - 1]);
 	}
-	if (exec) {
-		if (optind == argc)
-			return usage_error("%s", "watch: --exec needs a command");
-		return watch_exec(argv + optind, count, timeout);
-	}
-	if (optind != argc)
+	if (exec && optind == argc)
+		return usage_error("%s", "watch: --exec needs a command");
+	if (!exec && optind != argc)
 		return usage_error("watch: unexpected argument '%s'",
 				   argv[optind]);
-	err = randepoch_open(&ep);
-	if (err)
-		return fail("cannot open the epoch page", err);
-	if (timeout >= 0)
-		deadline = now_ms() + timeout;
-	word = randepoch_word(&ep);
-	print_word(word);
-	while (count < 0 || seen < count) {
-		int left = -1;
-
-		if (timeout >= 0) {
-			long long d = deadline - now_ms();
-
-			left = d > 0 ? (d > INT_MAX ? INT_MAX : (int)d) : 0;
-		}
-		err = randepoch_wait(&ep, word, left);
-		if (err < 0) {
-			randepoch_close(&ep);
-			return fail("waiting for a change", err);
-		}
-		if (err == 0) {
-			randepoch_close(&ep);
-			if (count < 0)
-				return EXIT_OK;
-			fprintf(stderr,
-				"randepoch: watch: %d of %d changes within %d ms\n",
-				seen, count, timeout);
-			return EXIT_TIMEOUT;
-		}
-		word = randepoch_word(&ep);
-		print_word(word);
-		seen++;
-	}
-	randepoch_close(&ep);
-	return EXIT_OK;
+	return watch(exec ? argv + optind : NULL, count, timeout);
 }
 
 static int cmd_settle(int argc, char **argv)

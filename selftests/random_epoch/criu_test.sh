@@ -3,14 +3,17 @@
 #
 # Real checkpoint/restore with CRIU: dump a process that draws from the
 # reference PRNG, restore the same images twice, and check that the two
-# restored copies never print the same output. A CRIU action script bumps
-# the epoch word at post-restore (before the restored tasks run), avoiding the
-# word the process had at dump time. The same run without the action script
-# must show the copies repeating each other, or the test could not fail.
+# restored copies never print the same output. The action script we ship,
+# randepoch-criu-action (userspace/criu/, installed as
+# $(PREFIX)/lib/randepoch/criu-action), records the word at post-dump and
+# bumps away from it at post-restore, before the restored tasks run. The
+# same restores without the script must show the copies repeating each
+# other, or the test could not fail.
 #
-# Needs: criu, prng_demo and randepoch (the CLI) in $PATH; root. With
-# timens_run in $PATH too, the bump case runs again in a time namespace,
-# which CRIU dumps and restores into a new one.
+# Needs: criu, prng_demo, randepoch (the CLI) and randepoch-criu-action in
+# $PATH (or RANDEPOCH_CRIU_ACTION naming the script); root. With timens_run
+# in $PATH too, the bump case runs again in a time namespace, which CRIU
+# dumps and restores into a new one.
 #
 # prng_demo reads the word only through the vDSO (--source vdso): no epoch
 # descriptor, no mapping of its own, no system call per draw. CRIU leaves
@@ -48,39 +51,23 @@ skip_all() {
 for prog in criu prng_demo randepoch sort uniq cut awk; do
 	command -v $prog >/dev/null 2>&1 || skip_all "$prog not installed"
 done
+ACTION=${RANDEPOCH_CRIU_ACTION:-$(command -v randepoch-criu-action)}
+[ -x "$ACTION" ] || skip_all "no randepoch-criu-action"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 randepoch show >/dev/null 2>&1 || skip_all "kernel has no epoch page"
 randepoch show --source vdso >/dev/null 2>&1 ||
 	skip_all "kernel has no epoch page in the vDSO"
 
-# The action script CRIU runs at each stage. post-dump records the word the
-# process last drew under; post-restore bumps away from it before the
-# restored tasks are resumed.
-cat >$WORK.action <<'EOF'
-#!/bin/sh
-case "$CRTOOLS_SCRIPT_ACTION" in
-post-dump)
-	tail -n 1 "$WORK_DIR/out" | cut -d' ' -f4 >"$WORK_DIR/avoid"
-	;;
-post-restore)
-	[ -n "$BUMP" ] || exit 0
-	randepoch bump --avoid "0x$(cat "$WORK_DIR/avoid")" >>"$WORK_DIR/bumps" ||
-		exit 1
-	;;
-esac
-exit 0
-EOF
-chmod +x $WORK.action
-
-# restore_once N: restore the images, let the copy draw, kill it, keep what
-# it printed after the dump in $WORK/copyN.
+# restore_once N: restore the images (with the action script if $BUMP), let
+# the copy draw, kill it, keep what it printed after the dump in
+# $WORK/copyN. The script's output (the bump's new word) is in CRIU's log.
 restore_once() {
 	cp $WORK/out.dumped $WORK/out
 	rm -f $WORK/pid
 	# Not detached (-d): criu stays the parent and reaps the copy, so its
 	# PID is free again for the next restore.
-	WORK_DIR=$WORK criu restore -D $WORK/img --pidfile $WORK/pid \
-		--action-script $WORK.action -o restore$1.log -v2 \
+	criu restore -D $WORK/img --pidfile $WORK/pid \
+		${BUMP:+--action-script "$ACTION"} -o restore$1.log -v2 \
 		</dev/null >/dev/null 2>&1 &
 	criu=$!
 	i=0
@@ -120,8 +107,8 @@ run_case() {
 		echo error
 		return
 	fi
-	if ! WORK_DIR=$WORK criu dump -t $pid -D $WORK/img \
-	     --action-script $WORK.action -o dump.log -v2 2>/dev/null; then
+	if ! criu dump -t $pid -D $WORK/img \
+	     --action-script "$ACTION" -o dump.log -v2 2>/dev/null; then
 		echo "# criu dump failed:"
 		tail -n 5 $WORK/img/dump.log | sed 's/^/# /'
 		kill -9 $pid 2>/dev/null
@@ -129,6 +116,8 @@ run_case() {
 		return
 	fi
 	cp $WORK/out $WORK/out.dumped
+	# The word the action script recorded, as prng_demo prints it.
+	sed 's/^0x//' $WORK/img/randepoch-word >$WORK/avoid
 	echo "# dumped after $(wc -l <$WORK/out.dumped) draws, word $(cat $WORK/avoid)"
 	restore_once 1 || { echo error; return; }
 	restore_once 2 || { echo error; return; }
@@ -192,7 +181,8 @@ expect_no_common "root time namespace"
 
 # Each bump took the CRIU ID and avoided the word seen at dump time.
 avoid=$(cat $WORK/avoid 2>/dev/null)
-nbumps=$(grep -c . $WORK/bumps 2>/dev/null)
+nbumps=$(cat $WORK/img/restore1.log $WORK/img/restore2.log 2>/dev/null |
+	 grep -c "id 2 (criu)")
 if [ "$nbumps" = 2 ]; then
 	ok "the action script bumped once per restore"
 else
@@ -247,6 +237,6 @@ else
 	fi
 fi
 
-rm -rf $WORK $WORK.action
+rm -rf $WORK
 [ $failed = 0 ] && exit $KSFT_PASS
 exit $KSFT_FAIL

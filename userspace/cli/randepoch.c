@@ -2,9 +2,10 @@
 /*
  * randepoch: show, watch and bump the /dev/random epoch word.
  *
- * For admins, and for restore tools: a CRIU action script records
- * "randepoch show --raw" at post-dump and runs "randepoch bump --avoid WORD"
- * at post-restore, so the restored tasks see a word they never saw before.
+ * For admins, and for restore tools: the CRIU action script
+ * (criu/randepoch-criu-action) records "randepoch show --raw" at post-dump
+ * and runs "randepoch bump --avoid WORD" at post-restore, so the restored
+ * tasks see a word they never saw before.
  *
  * For derived state (host keys, instance UUIDs): "randepoch watch --exec CMD"
  * is a watcher that runs CMD on every change and acknowledges the word only

@@ -14,6 +14,9 @@
 #                                                does not help a DRBG that
 #                                                never looks at the word
 #
+# The bump is the action script we ship (criu/randepoch-criu-action; in
+# $PATH, or named by RANDEPOCH_CRIU_ACTION): every dump runs it (it records
+# the word), only the bumping restores do.
 # The provider finds the word through the vDSO, so CRIU can dump it (it
 # cannot dump the RNDGETEPOCHFD mapping). The draw in flight when the dump
 # froze the process completes after the restore with the key it had:
@@ -43,26 +46,12 @@ skip_all() {
 for prog in criu ossl_rand_logger randepoch sort uniq wc; do
 	command -v $prog >/dev/null 2>&1 || skip_all "$prog not installed"
 done
+ACTION=${RANDEPOCH_CRIU_ACTION:-$(command -v randepoch-criu-action)}
+[ -x "$ACTION" ] || skip_all "no randepoch-criu-action"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 [ -f "$CNF" ] || skip_all "no provider config $CNF"
 randepoch show --source vdso >/dev/null 2>&1 ||
 	skip_all "no epoch page in the vDSO: CRIU cannot dump the mapping"
-
-cat >$W.action <<'EOF'
-#!/bin/sh
-case "$CRTOOLS_SCRIPT_ACTION" in
-post-dump)
-	randepoch show --raw >"$W/avoid"
-	;;
-post-restore)
-	[ -n "$BUMP" ] || exit 0
-	randepoch bump --avoid "$(cat "$W/avoid")" >/dev/null || exit 1
-	;;
-esac
-exit 0
-EOF
-chmod +x $W.action
-export W
 
 # copies CONF BUMP: run (with OPENSSL_CONF=CONF if set), dump, restore
 # twice; prints "common N", the outputs both copies drew, or "error".
@@ -73,7 +62,7 @@ copies() {
 		</dev/null >$W/out 2>&1 &
 	pid=$!
 	sleep 1
-	if ! criu dump -t $pid -D $W/img --action-script $W.action \
+	if ! criu dump -t $pid -D $W/img --action-script "$ACTION" \
 	     -o dump.log 2>/dev/null; then
 		echo "# criu dump failed: $(grep -m 1 -i error $W/img/dump.log)"
 		kill -9 $pid 2>/dev/null
@@ -85,7 +74,7 @@ copies() {
 	for c in 1 2; do
 		cp $W/out.dumped $W/out
 		rm -f $W/pid
-		criu restore -D $W/img --action-script $W.action --pidfile $W/pid \
+		criu restore -D $W/img ${BUMP:+--action-script "$ACTION"} --pidfile $W/pid \
 			-o restore$c.log </dev/null >/dev/null 2>&1 &
 		criu=$!
 		i=0
@@ -154,5 +143,5 @@ else
 	not_ok "stock OpenSSL, post-restore bump: still repeats (common: ${c:-error})"
 fi
 
-rm -rf $W $W.action
+rm -rf $W
 [ $failed = 0 ]

@@ -30,6 +30,8 @@ USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 # Guest programs the host-side tests drive (selftests/host/guest/).
 HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh \
 		   $(GUEST)/bin/timens_run $(GUEST)/bin/derived_state.sh
+# The shell tests' TAP helpers, sourced from PATH in the guest.
+TAP_SH		:= $(GUEST)/bin/tap.sh
 
 .PHONY: bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
 .SECONDARY:
@@ -81,11 +83,14 @@ $(GUEST)/bin/%: selftests/host/guest/%.c userspace
 $(GUEST)/bin/%.sh: scripts/guest/%.sh
 	@mkdir -p $(@D) && install -m 755 $< $@
 
+$(TAP_SH): scripts/tap/tap.sh
+	@mkdir -p $(@D) && install -m 644 $< $@
+
 kernel-debug: deps
 	@scripts/kernel.sh debug
 
 guest: kernel userspace
-	@$(MAKE) --no-print-directory $(GUEST_BINS) $(HOST_GUEST_BINS)
+	@$(MAKE) --no-print-directory $(GUEST_BINS) $(HOST_GUEST_BINS) $(TAP_SH)
 	@scripts/initramfs.sh
 
 # Both kernels: the test kernel runs everything, the debug kernel (KASAN,

@@ -22,36 +22,21 @@
 # froze the process completes after the restore with the key it had:
 # the first draw of each copy is left out. Exit 0 pass, 1 fail, 4 skip.
 
+# TAP: tap.sh, which the guest has in PATH.
+. tap.sh
+
 W=/tmp/ossl_criu
 CNF=${RANDEPOCH_OPENSSL_CONF:-/usr/bin/randepoch-openssl.cnf}
-ntest=0
-failed=0
-
-ok() {
-	ntest=$((ntest + 1))
-	echo "ok $ntest $1"
-}
-
-not_ok() {
-	ntest=$((ntest + 1))
-	failed=1
-	echo "not ok $ntest $1"
-}
-
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 4
-}
 
 for prog in criu ossl_rand_logger randepoch sort uniq wc; do
-	command -v $prog >/dev/null 2>&1 || skip_all "$prog not installed"
+	command -v $prog >/dev/null 2>&1 || tap_skip_all "$prog not installed"
 done
 ACTION=${RANDEPOCH_CRIU_ACTION:-$(command -v randepoch-criu-action)}
-[ -x "$ACTION" ] || skip_all "no randepoch-criu-action"
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-[ -f "$CNF" ] || skip_all "no provider config $CNF"
+[ -x "$ACTION" ] || tap_skip_all "no randepoch-criu-action"
+[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
+[ -f "$CNF" ] || tap_skip_all "no provider config $CNF"
 randepoch show --source vdso >/dev/null 2>&1 ||
-	skip_all "no epoch page in the vDSO: CRIU cannot dump the mapping"
+	tap_skip_all "no epoch page in the vDSO: CRIU cannot dump the mapping"
 
 # copies CONF BUMP: run (with OPENSSL_CONF=CONF if set), dump, restore
 # twice; prints "common N", the outputs both copies drew, or "error".
@@ -115,33 +100,32 @@ common_of() {
 	echo "$out" | sed -n 's/^common //p'
 }
 
-echo "TAP version 13"
-echo "1..4"
+tap_plan 4
 
 c=$(common_of "$CNF" 1)
 if [ "$c" = 0 ]; then
-	ok "provider, post-restore bump: the restored copies share no output"
+	tap_pass "provider, post-restore bump: the restored copies share no output"
 else
-	not_ok "provider, post-restore bump: the copies share no output (common: ${c:-error})"
+	tap_fail "provider, post-restore bump: the copies share no output (common: ${c:-error})"
 fi
 c=$(common_of "$CNF" "")
 if [ -n "$c" ] && [ "$c" -gt 0 ]; then
-	ok "provider, no bump: the copies repeat each other ($c common outputs)"
+	tap_pass "provider, no bump: the copies repeat each other ($c common outputs)"
 else
-	not_ok "provider, no bump: the copies repeat each other (common: ${c:-error})"
+	tap_fail "provider, no bump: the copies repeat each other (common: ${c:-error})"
 fi
 c=$(common_of "" "")
 if [ -n "$c" ] && [ "$c" -gt 0 ]; then
-	ok "stock OpenSSL, no bump: the copies repeat each other ($c common outputs)"
+	tap_pass "stock OpenSSL, no bump: the copies repeat each other ($c common outputs)"
 else
-	not_ok "stock OpenSSL, no bump: the copies repeat each other (common: ${c:-error})"
+	tap_fail "stock OpenSSL, no bump: the copies repeat each other (common: ${c:-error})"
 fi
 c=$(common_of "" 1)
 if [ -n "$c" ] && [ "$c" -gt 0 ]; then
-	ok "stock OpenSSL, post-restore bump: still repeats ($c common): the bump needs the provider"
+	tap_pass "stock OpenSSL, post-restore bump: still repeats ($c common): the bump needs the provider"
 else
-	not_ok "stock OpenSSL, post-restore bump: still repeats (common: ${c:-error})"
+	tap_fail "stock OpenSSL, post-restore bump: still repeats (common: ${c:-error})"
 fi
 
 rm -rf $W
-[ $failed = 0 ]
+tap_exit

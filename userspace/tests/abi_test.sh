@@ -10,18 +10,7 @@
 : "${O:=$TOP/build/userspace}"
 US=$TOP/userspace
 SO=$O/librandepoch.so.0
-failed=0
-n=0
-
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. "$TOP/scripts/tap/tap.sh"
 
 # defined_names FILE [nm options]: the names FILE defines, one a line.
 defined_names() {
@@ -38,18 +27,17 @@ api=$(sed -n 's/^[[:space:]]*\(randepoch_[a-z_]*\);$/\1/p' \
 	"$US/lib/librandepoch.map" | sort -u)
 exported=$(defined_names "$SO" -D | grep -v '^RANDEPOCH_0$')
 
-echo "TAP version 13"
-echo "1..5"
-echo "# test hooks: $(echo $hooks)"
+tap_plan 5
+tap_diag "test hooks:" $hooks
 
 extra=$(echo "$exported" | grep -vxF "$api")
 missing=$(echo "$api" | grep -vxF "$exported")
 [ -n "$api" ] && [ -z "$extra" ] && [ -z "$missing" ]
-result $? "librandepoch.so exports the map's $(echo "$api" | wc -l) names and nothing else${extra:+ (extra: $(echo $extra))}${missing:+ (missing: $(echo $missing))}"
+tap_result $? "librandepoch.so exports the map's $(echo "$api" | wc -l) names and nothing else${extra:+ (extra: $(echo $extra))}${missing:+ (missing: $(echo $missing))}"
 
 found=$(defined_names "$O/librandepoch-testing.a" | grep -xF "$hooks")
 [ -n "$hooks" ] && [ "$found" = "$hooks" ]
-result $? "the test build defines every test hook (the control: nm sees them)"
+tap_result $? "the test build defines every test hook (the control: nm sees them)"
 
 leaks=
 for bin in "$SO" "$O/librandepoch.a" "$O/randepoch.so" "$O/randepoch"; do
@@ -58,14 +46,14 @@ for bin in "$SO" "$O/librandepoch.a" "$O/randepoch.so" "$O/randepoch"; do
 	done
 done
 [ -n "$hooks" ] && [ -z "$leaks" ]
-result $? "no shipped binary holds a test hook${leaks:+ (found:$leaks)}"
+tap_result $? "no shipped binary holds a test hook${leaks:+ (found:$leaks)}"
 
 decl=$(grep -lwF "$hooks" "$US"/include/*.h 2>/dev/null)
 [ -n "$hooks" ] && [ -z "$decl" ]
-result $? "no shipped header declares a test hook${decl:+ (in: $(echo $decl))}"
+tap_result $? "no shipped header declares a test hook${decl:+ (in: $(echo $decl))}"
 
 prov=$(defined_names "$O/randepoch.so" -D)
 [ "$prov" = OSSL_provider_init ]
-result $? "the provider exports OSSL_provider_init only${prov:+ (exports: $(echo $prov))}"
+tap_result $? "the provider exports OSSL_provider_init only${prov:+ (exports: $(echo $prov))}"
 
-[ $failed = 0 ]
+tap_exit

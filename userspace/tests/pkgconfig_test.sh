@@ -8,7 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 PC="pkg-config --define-variable=libdir=$O --define-variable=includedir=$TOP/userspace/include"
 export PKG_CONFIG_PATH=$O
-failed=0
+. "$TOP/scripts/tap/tap.sh"
 
 cat >"$tmp/app.c" <<'EOT'
 #include <errno.h>
@@ -43,30 +43,17 @@ int main(void)
 }
 EOT
 
-echo "TAP version 13"
-echo "1..3"
-if $PC --exists randepoch && [ "$($PC --modversion randepoch)" != "" ]; then
-	echo "ok 1 pkg-config finds randepoch $($PC --modversion randepoch)"
-else
-	echo "not ok 1 pkg-config finds randepoch"
-	failed=1
-fi
-if $CC -Wall -Werror -o "$tmp/app" "$tmp/app.c" \
+tap_plan 3
+$PC --exists randepoch && [ "$($PC --modversion randepoch)" != "" ]
+tap_result $? "pkg-config finds randepoch $($PC --modversion randepoch)"
+$CC -Wall -Werror -o "$tmp/app" "$tmp/app.c" \
 	$($PC --cflags --libs randepoch) &&
-   LD_LIBRARY_PATH=$O "$tmp/app" | grep -q "app ok" &&
-   ldd "$tmp/app" 2>/dev/null | grep -q "librandepoch.so.0"; then
-	echo "ok 2 an app links the shared library with pkg-config and runs"
-else
-	echo "not ok 2 an app links the shared library with pkg-config and runs"
-	failed=1
-fi
-if $CC -Wall -Werror -o "$tmp/app-static" "$tmp/app.c" \
+	LD_LIBRARY_PATH=$O "$tmp/app" | grep -q "app ok" &&
+	ldd "$tmp/app" 2>/dev/null | grep -q "librandepoch.so.0"
+tap_result $? "an app links the shared library with pkg-config and runs"
+$CC -Wall -Werror -o "$tmp/app-static" "$tmp/app.c" \
 	$($PC --cflags randepoch) "$O/librandepoch.a" \
 	$($PC --static --libs-only-other --libs-only-l randepoch | sed 's/-lrandepoch//') &&
-   "$tmp/app-static" | grep -q "app ok"; then
-	echo "ok 3 an app links the static library with pkg-config --static"
-else
-	echo "not ok 3 an app links the static library with pkg-config --static"
-	failed=1
-fi
-[ $failed = 0 ]
+	"$tmp/app-static" | grep -q "app ok"
+tap_result $? "an app links the static library with pkg-config --static"
+tap_exit

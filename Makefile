@@ -27,9 +27,6 @@ GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 
 # The userspace library, CLI and reference PRNG (userspace/Makefile).
 USERSPACE_O	:= $(abspath $(BUILD)/userspace)
-# Guest programs the host-side tests drive (selftests/host/guest/).
-HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh \
-		   $(GUEST)/bin/timens_run $(GUEST)/bin/derived_state.sh
 
 .PHONY: bench demo series checkpatch all deps kernel kernel-debug kcsan userspace guest test test-quick clean
 .SECONDARY:
@@ -63,29 +60,19 @@ $(GUEST)/selftests/vdso_test: $(STAGE)/vDSO/parse_vdso.c $(STAGE)/vDSO/parse_vds
 $(GUEST)/selftests/%.sh: selftests/random_epoch/%.sh
 	@mkdir -p $(@D) && install -m 755 $< $@
 
+# The guest programs (guest/: bin/ into the guest's /usr/bin, tests/ into
+# /selftests next to the selftests) are built by userspace/Makefile, which
+# has the library's builds they link.
 userspace: deps
 	@$(MAKE) --no-print-directory -C userspace all O=$(USERSPACE_O)
 	@$(MAKE) --no-print-directory -C userspace guest O=$(USERSPACE_O) \
-		OUT=$(abspath $(GUEST)/bin)
-	@# The library's own guest tests run with the selftests.
-	@mkdir -p $(GUEST)/selftests
-	@mv $(GUEST)/bin/guest_prng_test $(GUEST)/bin/guest_prng_test_asan \
-		$(GUEST)/bin/cli_test $(GUEST)/bin/ossl_criu_test.sh \
-		$(GUEST)/selftests/
-
-$(GUEST)/bin/%: selftests/host/guest/%.c userspace
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iuserspace/include $(GUEST_LDFLAGS) -o $@ $< \
-		$(USERSPACE_O)/librandepoch.a -lurcu-memb
-
-$(GUEST)/bin/%.sh: scripts/guest/%.sh
-	@mkdir -p $(@D) && install -m 755 $< $@
+		OUT=$(abspath $(GUEST)/bin) TESTS_OUT=$(abspath $(GUEST)/selftests)
 
 kernel-debug: deps
 	@scripts/kernel.sh debug
 
 guest: kernel userspace
-	@$(MAKE) --no-print-directory $(GUEST_BINS) $(HOST_GUEST_BINS)
+	@$(MAKE) --no-print-directory $(GUEST_BINS)
 	@scripts/initramfs.sh
 
 # Both kernels: the test kernel runs everything, the debug kernel (KASAN,

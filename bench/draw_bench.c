@@ -29,6 +29,7 @@
 
 #include "randepoch.h"
 #include "randepoch_prng.h"
+#include "randepoch_testing.h"
 #include "vdso_getrandom.h"
 
 #define MAX_THREADS	2

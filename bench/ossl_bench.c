@@ -2,8 +2,10 @@
 /*
  * RAND_bytes_ex() through the randepoch provider vs OpenSSL's default
  * CTR-DRBG, side by side in one run: 16 B and 4 KiB, 1 and 2 threads, the
- * variants interleaved in every round. The provider's code is registered as
- * a built-in provider. On the host it checks a stand-in epoch page (as in
+ * variants interleaved in every round. The provider's code (provider.c, as
+ * built for randepoch.so) is registered as a built-in provider; the link
+ * wraps its randepoch_open() (bench/Makefile). On the host it checks a
+ * stand-in epoch page (as in
  * the draw bench's "sim" page), because the host kernel has none; with
  * "real" (in the guest) the kernel's page, found as librandepoch finds it
  * (the vDSO, else the mapping), with a tenth of the calls per measurement.
@@ -23,19 +25,22 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
-struct randepoch;
-static int bench_open(struct randepoch *ep);
-#define RANDEPOCH_OSSL_OPEN	bench_open
-#define RANDEPOCH_OSSL_INIT	randepoch_builtin_init
-#include "../userspace/openssl/provider.c"
+#include "randepoch.h"
+#include "randepoch_testing.h"
+
+/* The provider's entry point, in provider.c. */
+OSSL_provider_init_fn OSSL_provider_init;
 
 static uint32_t stand_in = 0x01000001;
 static int real_page;
 
-static int bench_open(struct randepoch *ep)
+int __real_randepoch_open(struct randepoch *ep);
+int __wrap_randepoch_open(struct randepoch *ep);
+
+int __wrap_randepoch_open(struct randepoch *ep)
 {
 	if (real_page)
-		return randepoch_open(ep);
+		return __real_randepoch_open(ep);
 	randepoch_attach(ep, &stand_in);
 	return 0;
 }
@@ -112,7 +117,7 @@ int main(int argc, char **argv)
 	lib[0] = OSSL_LIB_CTX_new();
 	prov[0] = OSSL_PROVIDER_load(lib[0], "default");
 	lib[1] = OSSL_LIB_CTX_new();
-	OSSL_PROVIDER_add_builtin(lib[1], "randepoch", randepoch_builtin_init);
+	OSSL_PROVIDER_add_builtin(lib[1], "randepoch", OSSL_provider_init);
 	prov[1] = OSSL_PROVIDER_load(lib[1], "randepoch");
 	if (!prov[0] || !prov[1] ||
 	    !RAND_set_DRBG_type(lib[1], "RANDEPOCH", NULL, NULL, NULL)) {

@@ -12,7 +12,7 @@ GUEST_BIN=${RANDEPOCH_GUEST_BIN:-$BUILD/guest/bin}
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,sbin,dev,proc,sys,tmp,etc,root,selftests}
 cp /bin/busybox "$ROOT/bin/busybox"
-cp "$TOP/scripts/guest/init" "$ROOT/init"
+cp "$TOP/guest/init" "$ROOT/init"
 chmod 755 "$ROOT/init"
 echo "root:x:0:0:root:/root:/bin/sh" >"$ROOT/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$ROOT/etc/passwd"

@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ktap    # noqa: E402
+import tap     # noqa: E402
 import qemu    # noqa: E402
 
 TESTS = "stress_test,watch_test,fuzz_test"
@@ -51,7 +51,7 @@ def main():
                    append="randepoch.only=" + TESTS).start()
     g.wait()
     lines = g.text()
-    res = ktap.parse(lines, "kcsan")
+    res = tap.parse(lines, "kcsan")
     # The control: KCSAN's own boot selftest (CONFIG_KCSAN_SELFTEST) makes
     # races on purpose and checks that they are reported, so this run could
     # have seen one.

@@ -192,18 +192,27 @@ class Guest:
         raise RuntimeError("migration did not finish in %ds" % timeout)
 
     def snapshot_and_kill(self, path):
-        """Stop the VM, save its state to path, and end this QEMU."""
+        """Stop the VM, save its state to path, and end this QEMU.
+
+        Returns the seconds the save took (from the stopped VM to the
+        completed migration), for the runners that report it.
+        """
         self.qmp("stop")
+        t0 = time.monotonic()
         self.migrate_to_file(path)
+        took = time.monotonic() - t0
         self.kill()
         self.wait()
+        return took
 
 
-def run_clones(run, name, state, count, timeout=120):
+def run_clones(run, name, state, count, timeout=120, kernel=KERNEL):
     """Start count guests named NAME-0.. from the saved state, each with a
-    new VMGenID GUID, let them run to the end, and delete the state file."""
+    new VMGenID GUID, let them run to the end, and delete the state file.
+    The kernel must be the one the source ran."""
     clones = [Guest(run=run, name="%s-%d" % (name, i), timeout=timeout, qmp=True,
-                    incoming="exec:cat %s" % state).start() for i in range(count)]
+                    kernel=kernel, incoming="exec:cat %s" % state).start()
+              for i in range(count)]
     for g in clones:
         g.cont_after_incoming()   # a clone of a stopped source comes up paused
     for g in clones:

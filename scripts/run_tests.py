@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ktap    # noqa: E402
+import tap     # noqa: E402
 import qemu    # noqa: E402
 
 T0 = float(os.environ.get("RANDEPOCH_T0", time.time()))
@@ -33,7 +33,7 @@ def guest_suite(name, run, timeout, kernel=qemu.KERNEL):
     g = qemu.Guest(run=run, name=name, timeout=timeout, kernel=kernel).start()
     g.wait()
     lines = g.text()
-    res = ktap.parse(lines, name)
+    res = tap.parse(lines, name)
     done = "randepoch: guest done" in lines
     if g.timed_out or not done:
         why = ("hung: killed after %ds" % timeout) if g.timed_out else \
@@ -63,11 +63,11 @@ def host_suite(path):
     # Host tests print plain TAP; nest it like the guest's so one parser reads both.
     doc = ["1..1"] + ["# " + line for line in out] + \
           ["%sok 1 %s" % ("" if rc == 0 else "not ", os.path.basename(path))]
-    return ktap.parse(doc, name)
+    return tap.parse(doc, name)
 
 
 def main():
-    results = ktap.Results()
+    results = tap.Results()
     results.extend(guest_suite("selftests", "tests", GUEST_TIMEOUT))
     if os.environ.get("RANDEPOCH_DEBUG_KERNEL", "1") != "0":
         results.extend(guest_suite("selftests-debug", "tests", GUEST_TIMEOUT,

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Derived state across real VM clones: watchers, hooks and settle.
 
-A source guest runs scripts/guest/derived_state.sh: two copies of an
+A source guest runs guest/bin/derived_state.sh: two copies of an
 instance UUID and a stand-in host key, made before the snapshot. One copy
 is renewed by "randepoch watch --exec" (a hook that takes HOOK_MS), the
 other by nobody (the control, in the same guest). An orchestrator waits for

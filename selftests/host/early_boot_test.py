@@ -13,9 +13,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
-import ktap    # noqa: E402
+
 import qemu    # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, parse  # noqa: E402
 
 tap = Tap()
 g = qemu.Guest(run="tests", name="early-boot", timeout=300,
@@ -23,7 +23,7 @@ g = qemu.Guest(run="tests", name="early-boot", timeout=300,
                       "randepoch.only=early_test").start()
 g.wait()
 lines = g.text()
-res = ktap.parse(lines, "early")
+res = parse(lines, "early")
 for line in lines:
     if "bumped to" in line or "SKIP" in line:
         tap.diag(line)

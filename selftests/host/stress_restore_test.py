@@ -48,16 +48,10 @@ def main():
         src.kill()
         tap.done()
     time.sleep(RUN_BEFORE_SNAPSHOT)
-    src.qmp("stop")
-    src.migrate_to_file(state)
-    src.kill()
-    src.wait()
-
-    clone = qemu.Guest(run=run, name="stress-restore-clone", kernel=kernel,
-                       timeout=300, qmp=True, incoming="exec:cat %s" % state).start()
-    clone.cont_after_incoming()
-    clone.wait()
-    os.unlink(state)
+    took = src.snapshot_and_kill(state)
+    tap.diag("snapshot: %.1f MB saved in %.2fs" % (os.path.getsize(state) / 1e6, took))
+    clone, = qemu.run_clones(run, "stress-restore-clone", state, 1, timeout=300,
+                             kernel=kernel)
 
     text = clone.text()
     if not tap.check("randepoch: guest done" in text and not clone.timed_out,

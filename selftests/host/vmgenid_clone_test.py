@@ -47,37 +47,19 @@ def parse(lines):
     return draws
 
 
-def start_clone(i, state):
-    g = qemu.Guest(run="clone_logger,%d,%d" % (INTERVAL_US, DURATION_MS),
-                   name="vmclone-%d" % i, timeout=300, qmp=True,
-                   incoming="exec:cat %s" % state)
-    return g.start()
-
-
 def main():
+    run = "clone_logger,%d,%d" % (INTERVAL_US, DURATION_MS)
     state = os.path.join(qemu.BUILD, "vmclone.state")
-    src = qemu.Guest(run="clone_logger,%d,%d" % (INTERVAL_US, DURATION_MS),
-                     name="vmclone-source", timeout=300, qmp=True).start()
+    src = qemu.Guest(run=run, name="vmclone-source", timeout=300, qmp=True).start()
     m = src.wait_for(r"clone_logger: (start word|.*epoch page)", 120)
     if not m or "start word" not in m.group(0):
         tap.check(False, "source guest starts clone_logger", "\n".join(src.tail(30)))
         src.kill()
         tap.done()
     time.sleep(RUN_BEFORE_SNAPSHOT)
-    src.qmp("stop")
-    t0 = time.monotonic()
-    src.migrate_to_file(state)
-    tap.diag("snapshot: %.1f MB saved in %.2fs" %
-             (os.path.getsize(state) / 1e6, time.monotonic() - t0))
-    src.kill()
-    src.wait()
-
-    clones = [start_clone(i, state) for i in range(CLONES)]
-    for g in clones:
-        g.cont_after_incoming()   # a clone of a stopped source comes up paused
-    for g in clones:
-        g.wait()
-    os.unlink(state)
+    took = src.snapshot_and_kill(state)
+    tap.diag("snapshot: %.1f MB saved in %.2fs" % (os.path.getsize(state) / 1e6, took))
+    clones = qemu.run_clones(run, "vmclone", state, CLONES, timeout=300)
 
     logs = []
     for g in clones:

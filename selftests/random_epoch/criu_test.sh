@@ -3,14 +3,17 @@
 #
 # Real checkpoint/restore with CRIU: dump a process that draws from the
 # reference PRNG, restore the same images twice, and check that the two
-# restored copies never print the same output. A CRIU action script bumps
-# the epoch word at post-restore (before the restored tasks run), avoiding the
-# word the process had at dump time. The same run without the action script
-# must show the copies repeating each other, or the test could not fail.
+# restored copies never print the same output. The action script we ship,
+# randepoch-criu-action (userspace/criu/, installed as
+# $(PREFIX)/lib/randepoch/criu-action), records the word at post-dump and
+# bumps away from it at post-restore, before the restored tasks run. The
+# same restores without the script must show the copies repeating each
+# other, or the test could not fail.
 #
-# Needs: criu, prng_demo and randepoch (the CLI) in $PATH; root. With
-# timens_run in $PATH too, the bump case runs again in a time namespace,
-# which CRIU dumps and restores into a new one.
+# Needs: criu, prng_demo, randepoch (the CLI), randepoch-criu-action (or
+# RANDEPOCH_CRIU_ACTION naming the script) and tap.sh in $PATH; root.
+# With timens_run in $PATH too, the bump case runs again in a time
+# namespace, which CRIU dumps and restores into a new one.
 #
 # prng_demo reads the word only through the vDSO (--source vdso): no epoch
 # descriptor, no mapping of its own, no system call per draw. CRIU leaves
@@ -20,67 +23,32 @@
 # not know; the test reports that too.) The PRNG keeps its state where it
 # always does (MADV_WIPEONFORK, MADV_DONTDUMP memory): CRIU restores it.
 
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
+# TAP: the project's tap.sh (scripts/tap/), which the guest has in PATH.
+command . tap.sh 2>/dev/null || { echo "1..0 # SKIP no tap.sh in PATH"; exit 4; }
 
 WORK=/tmp/criu_test
 RUN_SECONDS=${RUN_SECONDS:-1}
-ntest=0
-failed=0
-
-ok() {
-	ntest=$((ntest + 1))
-	echo "ok $ntest $1"
-}
-
-not_ok() {
-	ntest=$((ntest + 1))
-	failed=1
-	echo "not ok $ntest $1"
-}
-
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit $KSFT_SKIP
-}
 
 for prog in criu prng_demo randepoch sort uniq cut awk; do
-	command -v $prog >/dev/null 2>&1 || skip_all "$prog not installed"
+	command -v $prog >/dev/null 2>&1 || tap_skip_all "$prog not installed"
 done
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-randepoch show >/dev/null 2>&1 || skip_all "kernel has no epoch page"
+ACTION=${RANDEPOCH_CRIU_ACTION:-$(command -v randepoch-criu-action)}
+[ -x "$ACTION" ] || tap_skip_all "no randepoch-criu-action"
+[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
+randepoch show >/dev/null 2>&1 || tap_skip_all "kernel has no epoch page"
 randepoch show --source vdso >/dev/null 2>&1 ||
-	skip_all "kernel has no epoch page in the vDSO"
+	tap_skip_all "kernel has no epoch page in the vDSO"
 
-# The action script CRIU runs at each stage. post-dump records the word the
-# process last drew under; post-restore bumps away from it before the
-# restored tasks are resumed.
-cat >$WORK.action <<'EOF'
-#!/bin/sh
-case "$CRTOOLS_SCRIPT_ACTION" in
-post-dump)
-	tail -n 1 "$WORK_DIR/out" | cut -d' ' -f4 >"$WORK_DIR/avoid"
-	;;
-post-restore)
-	[ -n "$BUMP" ] || exit 0
-	randepoch bump --avoid "0x$(cat "$WORK_DIR/avoid")" >>"$WORK_DIR/bumps" ||
-		exit 1
-	;;
-esac
-exit 0
-EOF
-chmod +x $WORK.action
-
-# restore_once N: restore the images, let the copy draw, kill it, keep what
-# it printed after the dump in $WORK/copyN.
+# restore_once N: restore the images (with the action script if $BUMP), let
+# the copy draw, kill it, keep what it printed after the dump in
+# $WORK/copyN. The script's output (the bump's new word) is in CRIU's log.
 restore_once() {
 	cp $WORK/out.dumped $WORK/out
 	rm -f $WORK/pid
 	# Not detached (-d): criu stays the parent and reaps the copy, so its
 	# PID is free again for the next restore.
-	WORK_DIR=$WORK criu restore -D $WORK/img --pidfile $WORK/pid \
-		--action-script $WORK.action -o restore$1.log -v2 \
+	criu restore -D $WORK/img --pidfile $WORK/pid \
+		${BUMP:+--action-script "$ACTION"} -o restore$1.log -v2 \
 		</dev/null >/dev/null 2>&1 &
 	criu=$!
 	i=0
@@ -120,8 +88,8 @@ run_case() {
 		echo error
 		return
 	fi
-	if ! WORK_DIR=$WORK criu dump -t $pid -D $WORK/img \
-	     --action-script $WORK.action -o dump.log -v2 2>/dev/null; then
+	if ! criu dump -t $pid -D $WORK/img \
+	     --action-script "$ACTION" -o dump.log -v2 2>/dev/null; then
 		echo "# criu dump failed:"
 		tail -n 5 $WORK/img/dump.log | sed 's/^/# /'
 		kill -9 $pid 2>/dev/null
@@ -129,6 +97,8 @@ run_case() {
 		return
 	fi
 	cp $WORK/out $WORK/out.dumped
+	# The word the action script recorded, as prng_demo prints it.
+	sed 's/^0x//' $WORK/img/randepoch-word >$WORK/avoid
 	echo "# dumped after $(wc -l <$WORK/out.dumped) draws, word $(cat $WORK/avoid)"
 	restore_once 1 || { echo error; return; }
 	restore_once 2 || { echo error; return; }
@@ -178,25 +148,25 @@ expect_no_common() {
 	echo "$out" | grep '^#'
 	common=$(echo "$out" | sed -n 's/^common //p')
 	if [ "$common" = 0 ]; then
-		ok "$where: with the post-restore bump the restored copies share no output"
+		tap_pass "$where: with the post-restore bump the restored copies share no output"
 	else
-		not_ok "$where: with the bump the copies share no output (common: ${common:-error})"
+		tap_fail "$where: with the bump the copies share no output (got ${common:-error})"
 	fi
 }
 
-echo "TAP version 13"
-echo "1..7"
+tap_plan 7
 mmap_dump
 
 expect_no_common "root time namespace"
 
 # Each bump took the CRIU ID and avoided the word seen at dump time.
 avoid=$(cat $WORK/avoid 2>/dev/null)
-nbumps=$(grep -c . $WORK/bumps 2>/dev/null)
+nbumps=$(cat $WORK/img/restore1.log $WORK/img/restore2.log 2>/dev/null |
+	 grep -c "id 2 (criu)")
 if [ "$nbumps" = 2 ]; then
-	ok "the action script bumped once per restore"
+	tap_pass "the action script bumped once per restore"
 else
-	not_ok "the action script bumped once per restore (bumps: ${nbumps:-0})"
+	tap_fail "the action script bumped once per restore (bumps: ${nbumps:-0})"
 fi
 # At most the one draw in flight at the dump may carry the dump-time word;
 # every later draw has a new word, different in each copy.
@@ -207,14 +177,14 @@ w2=$(awk -v w="$avoid" '$4 != w { print $4; exit }' $WORK/copy2 2>/dev/null)
 echo "# draws under the dump-time word after restore: $stale1 and $stale2"
 if [ -n "$w1" ] && [ -n "$w2" ] && [ "$w1" != "$w2" ] &&
    [ "$stale1" -le 1 ] && [ "$stale2" -le 1 ]; then
-	ok "each copy drew under a new word at once ($w1, $w2; dump $avoid)"
+	tap_pass "each copy drew under a new word at once ($w1, $w2; dump $avoid)"
 else
-	not_ok "each copy drew under a new word at once ('$w1', '$w2'; stale $stale1, $stale2)"
+	tap_fail "each copy drew under a new word at once ('$w1', '$w2'; stale $stale1, $stale2)"
 fi
 if [ "$(printf '%.2s' "$w1")" = 02 ] && [ "$(printf '%.2s' "$w2")" = 02 ]; then
-	ok "the new words carry the CRIU notifier ID"
+	tap_pass "the new words carry the CRIU notifier ID"
 else
-	not_ok "the new words carry the CRIU notifier ID ('$w1', '$w2')"
+	tap_fail "the new words carry the CRIU notifier ID ('$w1', '$w2')"
 fi
 
 # Control: no bump, so both copies replay the same stream from the dump.
@@ -222,9 +192,9 @@ out=$(run_case "")
 echo "$out" | grep '^#'
 common=$(echo "$out" | sed -n 's/^common //p')
 if [ -n "$common" ] && [ "$common" -gt 0 ]; then
-	ok "without the bump the copies repeat each other ($common common outputs)"
+	tap_pass "without the bump the copies repeat each other ($common common outputs)"
 else
-	not_ok "without the bump the copies repeat each other (common: ${common:-error})"
+	tap_fail "without the bump the copies repeat each other (common: ${common:-error})"
 fi
 
 # Again in a time namespace: CRIU restores the copies into a new one, whose
@@ -232,8 +202,8 @@ fi
 root_timens=$(readlink /proc/1/ns/time)
 if ! command -v timens_run >/dev/null 2>&1 ||
    ! timens_run 100000 true 2>/dev/null; then
-	ok "# SKIP no timens_run or no time namespaces"
-	ok "# SKIP no timens_run or no time namespaces"
+	tap_skip "no timens_run or no time namespaces"
+	tap_skip "no timens_run or no time namespaces"
 else
 	expect_no_common "a time namespace" timens_run 100000
 	t1=$(cat $WORK/timens1 2>/dev/null)
@@ -241,12 +211,11 @@ else
 	echo "# time namespaces: root $root_timens, copies $t1 and $t2"
 	if [ -n "$t1" ] && [ -n "$t2" ] && [ "$t1" != "$root_timens" ] &&
 	   [ "$t2" != "$root_timens" ]; then
-		ok "the restored copies ran in a time namespace of their own"
+		tap_pass "the restored copies ran in a time namespace of their own"
 	else
-		not_ok "the restored copies ran in a time namespace of their own ('$t1', '$t2')"
+		tap_fail "the restored copies ran in a time namespace of their own ('$t1', '$t2')"
 	fi
 fi
 
-rm -rf $WORK $WORK.action
-[ $failed = 0 ] && exit $KSFT_PASS
-exit $KSFT_FAIL
+rm -rf $WORK
+tap_exit

@@ -2,9 +2,10 @@
 /*
  * randepoch: show, watch and bump the /dev/random epoch word.
  *
- * For admins, and for restore tools: a CRIU action script records
- * "randepoch show --raw" at post-dump and runs "randepoch bump --avoid WORD"
- * at post-restore, so the restored tasks see a word they never saw before.
+ * For admins, and for restore tools: the CRIU action script
+ * (criu/randepoch-criu-action) records "randepoch show --raw" at post-dump
+ * and runs "randepoch bump --avoid WORD" at post-restore, so the restored
+ * tasks see a word they never saw before.
  *
  * For derived state (host keys, instance UUIDs): "randepoch watch --exec CMD"
  * is a watcher that runs CMD on every change and acknowledges the word only
@@ -225,6 +226,18 @@ static int run_hook(char **argv, uint32_t word)
 	return 128 + WTERMSIG(status);
 }
 
+/*
+ * Where watch waits: the epoch page (plain watch), or a watcher descriptor
+ * (--exec), which counts as outdated from every change until acknowledged.
+ */
+struct watch {
+	char **cmd;		/* --exec CMD [ARG...], or NULL */
+	const char *state;	/* --state FILE, or NULL */
+	struct randepoch ep;
+	int wfd;
+	uint32_t word;		/* the last word reported */
+};
+
 /* The word the hooks last adjusted to, kept in @path; false if none. */
 static bool read_state(const char *path, uint32_t *word)
 {
@@ -257,108 +270,147 @@ static int write_state(const char *path, uint32_t word)
 	return 0;
 }
 
+/* 1 and the new word in w->word, 0 at the timeout, or -errno. */
+static int watch_next(struct watch *w, int timeout_ms)
+{
+	int ret;
+
+	if (w->cmd)
+		return randepoch_watch_next(w->wfd, &w->word, timeout_ms);
+	ret = randepoch_wait(&w->ep, w->word, timeout_ms);
+	if (ret > 0)
+		w->word = randepoch_word(&w->ep);
+	return ret;
+}
+
 /*
- * The watcher loop: wait for a change, run the hook, acknowledge the word
- * read before the hook ran. An event during the hook makes the ack fail
- * with -ESTALE and the next wait return at once: the hook runs again.
- *
- * A new watcher is outdated until it acknowledges. With @state the hook
+ * --exec: run the hook, acknowledge the word read before it ran. An event
+ * during the hook makes the ack fail with -ESTALE and the next wait return
+ * at once: the hook runs again. 0, or an exit code.
+ */
+static int watch_hook(struct watch *w)
+{
+	int rc = run_hook(w->cmd, w->word), err;
+
+	if (rc) {
+		fprintf(stderr,
+			"randepoch: watch: %s failed (status %d) for word 0x%08x; still outdated\n",
+			w->cmd[0], rc, w->word);
+		return 0;
+	}
+	err = randepoch_ack(w->wfd, w->word);
+	if (err == -ESTALE) {
+		fprintf(stderr,
+			"randepoch: watch: the word changed while %s ran; running it again\n",
+			w->cmd[0]);
+		return 0;
+	}
+	if (err)
+		return fail("acknowledging", err);
+	err = w->state ? write_state(w->state, w->word) : 0;
+	if (err)
+		fprintf(stderr, "randepoch: watch: cannot write %s: %s\n",
+			w->state, randepoch_strerror(err));
+	printf("acknowledged 0x%08x\n", w->word);
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * A new watcher is outdated until it acknowledges. With --state the hook
  * runs at once if the word differs from the one it last adjusted to (a
  * change while no watcher ran: a restart, a snapshot taken before the
  * watcher started). Without it there is no record to compare with, and the
- * current word is taken as adjusted to.
+ * current word is taken as adjusted to. 0, or an exit code.
  */
-static int watch_exec(char **cmd, int count, int timeout, const char *state)
+static int watch_catch_up(struct watch *w)
 {
-	long long deadline = timeout >= 0 ? now_ms() + timeout : 0;
-	unsigned int seen = 0;
-	uint32_t word, adjusted;
-	struct randepoch ep;
-	bool catch_up;
-	int wfd, err, rc;
+	uint32_t adjusted;
+	int err;
 
-	wfd = randepoch_watch();
-	if (wfd < 0)
-		return fail("cannot open a watcher", wfd);
-	err = randepoch_open(&ep);
-	if (err) {
-		close(wfd);
+	err = randepoch_open(&w->ep);
+	if (err)
 		return fail("cannot open the epoch page", err);
-	}
-	word = randepoch_word(&ep);
-	randepoch_close(&ep);
-	catch_up = state && (!read_state(state, &adjusted) || adjusted != word);
-	if (!catch_up) {
-		/* -ESTALE: it changed already, and the first wait returns. */
-		err = randepoch_ack(wfd, word);
-		if (err && err != -ESTALE) {
-			close(wfd);
-			return fail("acknowledging", err);
-		}
-	} else {
+	w->word = randepoch_word(&w->ep);
+	randepoch_close(&w->ep);
+	if (w->state && (!read_state(w->state, &adjusted) || adjusted != w->word)) {
 		fprintf(stderr,
 			"randepoch: watch: word 0x%08x is not the one %s last adjusted to; running it\n",
-			word, cmd[0]);
+			w->word, w->cmd[0]);
+		print_word(w->word);
+		return watch_hook(w);
 	}
-	while (count < 0 || (int)seen < count) {
-		int left = -1;
+	/* -ESTALE: it changed already, and the first wait returns at once. */
+	err = randepoch_ack(w->wfd, w->word);
+	if (err && err != -ESTALE)
+		return fail("acknowledging", err);
+	return 0;
+}
 
-		if (catch_up) {
-			catch_up = false;
-			goto adjust;
+/*
+ * Print every change of the word (plain watch starts with the current
+ * one), and with --exec run the hook for it; stop after @count changes
+ * (< 0: never) or @timeout ms in total (< 0: never).
+ */
+static int watch(char **cmd, const char *state, int count, int timeout)
+{
+	long long deadline = timeout >= 0 ? now_ms() + timeout : 0;
+	struct watch w = { .cmd = cmd, .state = state, .wfd = -1 };
+	int seen = 0, err, rc = EXIT_OK;
+
+	if (cmd) {
+		w.wfd = randepoch_watch();
+		if (w.wfd < 0)
+			return fail("cannot open a watcher", w.wfd);
+		rc = watch_catch_up(&w);
+		if (rc) {
+			close(w.wfd);
+			return rc;
 		}
+	} else {
+		err = randepoch_open(&w.ep);
+		if (err)
+			return fail("cannot open the epoch page", err);
+		w.word = randepoch_word(&w.ep);
+		print_word(w.word);
+	}
+	while (count < 0 || seen < count) {
+		int left = -1;
 
 		if (timeout >= 0) {
 			long long d = deadline - now_ms();
 
 			left = d > 0 ? (d > INT_MAX ? INT_MAX : (int)d) : 0;
 		}
-		err = randepoch_watch_next(wfd, &word, left);
+		err = watch_next(&w, left);
 		if (err == -EINTR)
 			continue;
 		if (err < 0) {
-			close(wfd);
-			return fail("waiting for a change", err);
+			rc = fail("waiting for a change", err);
+			break;
 		}
 		if (err == 0) {
-			close(wfd);
-			if (count < 0)
-				return EXIT_OK;
-			fprintf(stderr,
-				"randepoch: watch: %u of %d changes within %d ms\n",
-				seen, count, timeout);
-			return EXIT_TIMEOUT;
+			if (count >= 0) {
+				fprintf(stderr,
+					"randepoch: watch: %d of %d changes within %d ms\n",
+					seen, count, timeout);
+				rc = EXIT_TIMEOUT;
+			}
+			break;
 		}
+		print_word(w.word);
 		seen++;
-adjust:
-		print_word(word);
-		rc = run_hook(cmd, word);
-		if (rc) {
-			fprintf(stderr,
-				"randepoch: watch: %s failed (status %d) for word 0x%08x; still outdated\n",
-				cmd[0], rc, word);
-			continue;
+		if (cmd) {
+			rc = watch_hook(&w);
+			if (rc)
+				break;
 		}
-		err = randepoch_ack(wfd, word);
-		if (err == -ESTALE) {
-			fprintf(stderr,
-				"randepoch: watch: the word changed while %s ran; running it again\n",
-				cmd[0]);
-			continue;
-		}
-		if (err) {
-			close(wfd);
-			return fail("acknowledging", err);
-		}
-		err = state ? write_state(state, word) : 0;
-		if (err)
-			fprintf(stderr, "randepoch: watch: cannot write %s: %s\n",
-				state, randepoch_strerror(err));
-		printf("acknowledged 0x%08x\n", word);
-		fflush(stdout);
 	}
-	close(wfd);
-	return EXIT_OK;
+	if (cmd)
+		close(w.wfd);
+	else
+		randepoch_close(&w.ep);
+	return rc;
 }
 
 static int cmd_watch(int argc, char **argv)
@@ -370,11 +422,8 @@ static int cmd_watch(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int count = -1, timeout = -1, seen = 0, exec = 0, c, err;
+	int count = -1, timeout = -1, exec = 0, c;
 	const char *state = NULL;
-	long long deadline = 0;
-	struct randepoch ep;
-	uint32_t word;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'c' && !parse_uint(optarg, 1, &count))
@@ -394,51 +443,14 @@ static int cmd_watch(int argc, char **argv)
 			return usage_error("watch: bad number '%s'", optarg);
 		return usage_error("watch: bad option '%s'", argv[optind - 1]);
 	}
-	if (exec) {
-		if (optind == argc)
-			return usage_error("%s", "watch: --exec needs a command");
-		return watch_exec(argv + optind, count, timeout, state);
-	}
-	if (state)
-		return usage_error("%s", "watch: --state goes with --exec");
-	if (optind != argc)
+	if (exec && optind == argc)
+		return usage_error("%s", "watch: --exec needs a command");
+	if (!exec && optind != argc)
 		return usage_error("watch: unexpected argument '%s'",
 				   argv[optind]);
-	err = randepoch_open(&ep);
-	if (err)
-		return fail("cannot open the epoch page", err);
-	if (timeout >= 0)
-		deadline = now_ms() + timeout;
-	word = randepoch_word(&ep);
-	print_word(word);
-	while (count < 0 || seen < count) {
-		int left = -1;
-
-		if (timeout >= 0) {
-			long long d = deadline - now_ms();
-
-			left = d > 0 ? (d > INT_MAX ? INT_MAX : (int)d) : 0;
-		}
-		err = randepoch_wait(&ep, word, left);
-		if (err < 0) {
-			randepoch_close(&ep);
-			return fail("waiting for a change", err);
-		}
-		if (err == 0) {
-			randepoch_close(&ep);
-			if (count < 0)
-				return EXIT_OK;
-			fprintf(stderr,
-				"randepoch: watch: %d of %d changes within %d ms\n",
-				seen, count, timeout);
-			return EXIT_TIMEOUT;
-		}
-		word = randepoch_word(&ep);
-		print_word(word);
-		seen++;
-	}
-	randepoch_close(&ep);
-	return EXIT_OK;
+	if (!exec && state)
+		return usage_error("%s", "watch: --state goes with --exec");
+	return watch(exec ? argv + optind : NULL, state, count, timeout);
 }
 
 static int cmd_settle(int argc, char **argv)

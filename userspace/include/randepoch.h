@@ -32,14 +32,12 @@ enum randepoch_source {
 	 */
 	RANDEPOCH_SOURCE_VDSO,
 	RANDEPOCH_SOURCE_MMAP,		/* RNDGETEPOCHFD on /dev/urandom + mmap */
-	RANDEPOCH_SOURCE_ATTACHED,	/* a caller's word: randepoch_attach() */
 };
 
 /*
  * An open epoch. @page points at the epoch word; @fd is an epoch
  * descriptor (for poll) or -1: the vDSO source opens one only when
- * randepoch_wait() first needs it, an attached page never has one.
- * @source is an enum randepoch_source.
+ * randepoch_wait() first needs it. @source is an enum randepoch_source.
  */
 struct randepoch {
 	const volatile uint32_t *page;
@@ -57,29 +55,23 @@ int randepoch_open(struct randepoch *ep);
 
 /*
  * Like randepoch_open(), through @source only (RANDEPOCH_SOURCE_VDSO or
- * RANDEPOCH_SOURCE_MMAP): for tests, benchmarks and tools that must say
- * which path they use. -ENOSYS if that path is absent, -EINVAL for any
- * other @source.
+ * RANDEPOCH_SOURCE_MMAP). A process that CRIU must be able to checkpoint
+ * opens RANDEPOCH_SOURCE_VDSO: CRIU cannot dump the RNDGETEPOCHFD mapping,
+ * and randepoch_open() falls back to it silently. -ENOSYS if that path is
+ * absent, -EINVAL for any other @source; *@ep is then not open.
  */
 int randepoch_open_source(struct randepoch *ep, int source);
 
-/* "none", "vdso", "mmap", "attached", or "unknown". */
+/* "none", "vdso", "mmap", or "unknown". */
 const char *randepoch_source_name(int source);
 
-/*
- * Use @page, any 4-byte aligned word, as the epoch word: for tests and host
- * benchmarks, where the test publishes new words with
- * __atomic_store_n(page, word, __ATOMIC_RELEASE).
- */
-void randepoch_attach(struct randepoch *ep, const volatile uint32_t *page);
-
-/* Unmap and close what randepoch_open() set up; no-op after attach. */
+/* Unmap and close what randepoch_open() set up. */
 void randepoch_close(struct randepoch *ep);
 
 /*
  * The current word: one acquire load, which pairs with the kernel's release
  * store after its crng reseed, so a getrandom() issued after this load sees
- * the reseeded crng. Only valid after a successful open or attach.
+ * the reseeded crng. Only valid after a successful open.
  */
 static inline uint32_t randepoch_word(const struct randepoch *ep)
 {
@@ -95,7 +87,8 @@ static inline int randepoch_changed(const struct randepoch *ep, uint32_t since)
 /*
  * Wait until the word differs from @since: 1 changed, 0 timed out, -errno.
  * @timeout_ms < 0 waits forever. Polls an epoch descriptor (the vDSO source
- * opens one on first use); an attached page is sampled every millisecond.
+ * opens one on first use); a page without a descriptor that the caller set
+ * in @ep itself is sampled every millisecond.
  */
 int randepoch_wait(struct randepoch *ep, uint32_t since, int timeout_ms);
 

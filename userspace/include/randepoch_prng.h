@@ -22,12 +22,6 @@ extern "C" {
 
 /* For benchmarks and to demonstrate the failure: never check the word. */
 #define RANDEPOCH_PRNG_NO_EPOCH_CHECK	0x1
-/*
- * For tests and demos only: keep the state in ordinary memory, without
- * MADV_WIPEONFORK and MADV_DONTDUMP, so that a forked child keeps it. Not
- * fork-safe. (CRIU restores the state either way.)
- */
-#define RANDEPOCH_PRNG_PLAIN_MEMORY	0x2
 
 /*
  * Everything below up to randepoch_prng_new() is private: it is in the

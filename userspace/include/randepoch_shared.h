@@ -37,15 +37,6 @@ struct randepoch_shared *randepoch_shared_new(const struct randepoch *ep);
 /* 0, or -errno from getrandom(), or -ECHILD in a forked child. */
 int randepoch_shared_fill(struct randepoch_shared *s, void *buf, size_t len);
 
-/*
- * The same, and reports the word the draw checked and the word of the seed
- * object the output was derived from (for tests: they must be equal, and
- * never older than a word published before the call).
- */
-int randepoch_shared_fill_traced(struct randepoch_shared *s, void *buf,
-				 size_t len, uint32_t *seed_word,
-				 uint32_t *checked_word);
-
 /* Seed objects built so far, the first one included. */
 uint64_t randepoch_shared_reseeds(const struct randepoch_shared *s);
 

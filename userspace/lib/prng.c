@@ -36,7 +36,7 @@ struct randepoch_prng *randepoch_prng_new(const struct randepoch *ep,
 	void *st;
 	int err;
 
-	if (flags & ~(RANDEPOCH_PRNG_NO_EPOCH_CHECK | RANDEPOCH_PRNG_PLAIN_MEMORY) ||
+	if (flags & ~RANDEPOCH_PRNG_NO_EPOCH_CHECK ||
 	    (!(flags & RANDEPOCH_PRNG_NO_EPOCH_CHECK) && (!ep || !ep->page))) {
 		errno = EINVAL;
 		return NULL;
@@ -54,12 +54,10 @@ struct randepoch_prng *randepoch_prng_new(const struct randepoch *ep,
 	 * Without WIPEONFORK (Linux < 4.14) parent and child would share a
 	 * stream, so refuse rather than be silently unsafe.
 	 */
-	if (!(flags & RANDEPOCH_PRNG_PLAIN_MEMORY)) {
-		if (madvise(st, size, MADV_WIPEONFORK))
-			goto err_unmap;
-		/* Keep keys out of core dumps; best effort. */
-		madvise(st, size, MADV_DONTDUMP);
-	}
+	if (madvise(st, size, MADV_WIPEONFORK))
+		goto err_unmap;
+	/* Keep keys out of core dumps; best effort. */
+	madvise(st, size, MADV_DONTDUMP);
 	p->st = st;
 	p->flags = flags;
 	if (!(flags & RANDEPOCH_PRNG_NO_EPOCH_CHECK))

@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -50,19 +49,14 @@ static pthread_once_t vdso_once = PTHREAD_ONCE_INIT;
 /*
  * Ask the vDSO once. The address stays valid for the life of the process,
  * in forked children and after a CRIU restore (which puts the vDSO and
- * vvar back where they were), so it is cached. Reads memory only: this
- * works under a seccomp filter that forbids open, ioctl and mmap.
+ * vvar back where they were), so it is cached.
  */
 static void vdso_lookup(void)
 {
 	const uint32_t *(*fn)(void);
-	unsigned long ehdr = getauxval(AT_SYSINFO_EHDR);
 
-	if (!ehdr)
-		return;
-	vdso_init_from_sysinfo_ehdr(ehdr);
-	fn = (const uint32_t *(*)(void))vdso_sym("LINUX_2.6",
-						 "__vdso_random_epoch_page");
+	fn = (const uint32_t *(*)(void))
+	     __randepoch_vdso_lookup("__vdso_random_epoch_page");
 	if (fn)
 		vdso_page = fn();
 }
@@ -120,13 +114,6 @@ int randepoch_open(struct randepoch *ep)
 	return err;
 }
 
-void randepoch_attach(struct randepoch *ep, const volatile uint32_t *page)
-{
-	ep->page = page;
-	ep->fd = -1;
-	ep->source = RANDEPOCH_SOURCE_ATTACHED;
-}
-
 void randepoch_close(struct randepoch *ep)
 {
 	if (ep->source == RANDEPOCH_SOURCE_MMAP)
@@ -147,8 +134,6 @@ const char *randepoch_source_name(int source)
 		return "vdso";
 	case RANDEPOCH_SOURCE_MMAP:
 		return "mmap";
-	case RANDEPOCH_SOURCE_ATTACHED:
-		return "attached";
 	}
 	return "unknown";
 }
@@ -193,7 +178,7 @@ int randepoch_wait(struct randepoch *ep, uint32_t since, int timeout_ms)
 			continue;
 		}
 		if (ep->fd < 0) {
-			/* An attached page has nothing to poll. */
+			/* A page the caller set itself: nothing to poll. */
 			struct timespec ts = { 0, 1000000 };
 
 			nanosleep(&ts, NULL);

@@ -199,9 +199,15 @@ static void generate(const struct seed *seed, uint64_t draw, uint8_t *out,
 	}
 }
 
-int randepoch_shared_fill_traced(struct randepoch_shared *s, void *buf,
-				 size_t len, uint32_t *seed_word,
-				 uint32_t *checked_word)
+/*
+ * The draw. @seed_word and @checked_word, if not NULL, receive the word of
+ * the seed object the output came from and the word the draw checked: the
+ * test build reports them (testing/shared_traced.c); the library passes
+ * NULL.
+ */
+static inline int shared_fill(struct randepoch_shared *s, void *buf,
+			      size_t len, uint32_t *seed_word,
+			      uint32_t *checked_word)
 {
 	uint8_t *out = buf;
 	int err;
@@ -242,5 +248,5 @@ int randepoch_shared_fill_traced(struct randepoch_shared *s, void *buf,
 
 int randepoch_shared_fill(struct randepoch_shared *s, void *buf, size_t len)
 {
-	return randepoch_shared_fill_traced(s, buf, len, NULL, NULL);
+	return shared_fill(s, buf, len, NULL, NULL);
 }

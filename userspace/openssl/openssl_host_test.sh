@@ -9,20 +9,13 @@
 # With --print-conf MODULE it prints that config instead.
 : "${O:=$(cd "$(dirname "$0")/../.." && pwd)/build/userspace}"
 SO=$(cd "$O" 2>/dev/null && pwd)/randepoch.so
-n=0
-failed=0
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
+# ok RC NAME: the TAP line; on failure the command's stderr too.
 ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		[ -s "$dir/err" ] && sed 's/^/# /' "$dir/err" | head -5
-		failed=1
-	fi
+	tap_result "$1" "$2" ||
+		{ [ -s "$dir/err" ] && sed 's/^/# /' "$dir/err" | head -5; }
 }
 
 # conf FILE EXTRA: the docs/openssl.md snippet, plus EXTRA in its section.
@@ -58,8 +51,8 @@ if [ "$1" = --print-conf ]; then
 	exit 0
 fi
 
-echo "TAP version 13"
-echo "1..8"
+. "$(dirname "$0")/../../scripts/tap/tap.sh"
+tap_plan 8
 if "$O/randepoch" show --raw >/dev/null 2>&1; then
 	has_epoch=1
 	conf "$dir/fork.cnf" ""
@@ -79,9 +72,8 @@ OPENSSL_CONF=$dir/fork.cnf openssl rand -hex 32 >"$dir/r1" 2>"$dir/err" &&
 ok $? "OPENSSL_CONF=... openssl rand -hex 32 (twice, different)"
 
 if [ $has_epoch = 1 ]; then
-	n=$((n + 2))
-	echo "ok $((n - 1)) # SKIP this kernel has the epoch page"
-	echo "ok $n # SKIP this kernel has the epoch page"
+	tap_skip "this kernel has the epoch page"
+	tap_skip "this kernel has the epoch page"
 else
 	! OPENSSL_CONF=$dir/strict.cnf openssl rand -hex 32 >"$dir/out" 2>"$dir/err"
 	ok $? "no epoch page, no allow_no_epoch: openssl rand fails"
@@ -116,8 +108,7 @@ handshake() {
 handshake "$dir/fork.cnf"
 ok $? "TLS 1.3 handshake s_server <-> s_client on 127.0.0.1 via the provider"
 if [ $has_epoch = 1 ]; then
-	n=$((n + 1))
-	echo "ok $n # SKIP this kernel has the epoch page"
+	tap_skip "this kernel has the epoch page"
 else
 	! handshake "$dir/strict.cnf" &&
 		grep -q "no /dev/random epoch page" "$dir/err"
@@ -134,8 +125,7 @@ if command -v valgrind >/dev/null; then
 		openssl list -random-generators >/dev/null 2>"$dir/err"
 	ok $? "valgrind: provider load and teardown"
 else
-	n=$((n + 2))
-	echo "ok $((n - 1)) # SKIP no valgrind"
-	echo "ok $n # SKIP no valgrind"
+	tap_skip "no valgrind"
+	tap_skip "no valgrind"
 fi
-exit $failed
+tap_exit

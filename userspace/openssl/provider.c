@@ -31,11 +31,6 @@
 #include "randepoch.h"
 #include "randepoch_prng.h"
 
-/* Tests substitute randepoch_attach() on a stand-in page. */
-#ifndef RANDEPOCH_OSSL_OPEN
-#define RANDEPOCH_OSSL_OPEN	randepoch_open
-#endif
-
 #define RANDEPOCH_OSSL_STRENGTH		256
 #define RANDEPOCH_OSSL_MAX_REQUEST	(1 << 16)
 
@@ -111,9 +106,6 @@ static void *rand_newctx(void *provctx, void *parent,
 	c->prov = provctx;
 	c->state = EVP_RAND_STATE_UNINITIALISED;
 	pthread_mutex_init(&c->lock, NULL);
-#ifdef RANDEPOCH_OSSL_TEST_NEWCTX
-	RANDEPOCH_OSSL_TEST_NEWCTX(c);
-#endif
 	return c;
 }
 
@@ -383,17 +375,13 @@ static int conf_true(const char *s)
 		     !strcasecmp(s, "true") || !strcasecmp(s, "on"));
 }
 
-#ifndef RANDEPOCH_OSSL_INIT
-#define RANDEPOCH_OSSL_INIT	OSSL_provider_init
-#endif
+int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
+		       const OSSL_DISPATCH *in, const OSSL_DISPATCH **out,
+		       void **provctx);
 
-int RANDEPOCH_OSSL_INIT(const OSSL_CORE_HANDLE *handle,
-			const OSSL_DISPATCH *in, const OSSL_DISPATCH **out,
-			void **provctx);
-
-int RANDEPOCH_OSSL_INIT(const OSSL_CORE_HANDLE *handle,
-			const OSSL_DISPATCH *in, const OSSL_DISPATCH **out,
-			void **provctx)
+int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
+		       const OSSL_DISPATCH *in, const OSSL_DISPATCH **out,
+		       void **provctx)
 {
 	OSSL_FUNC_core_get_params_fn *get_params = NULL;
 	char *allow = NULL;
@@ -425,7 +413,7 @@ int RANDEPOCH_OSSL_INIT(const OSSL_CORE_HANDLE *handle,
 	}
 	if (get_params && get_params(handle, conf))
 		p->allow_no_epoch = conf_true(allow);
-	p->ep_err = RANDEPOCH_OSSL_OPEN(&p->ep);
+	p->ep_err = randepoch_open(&p->ep);
 	*out = prov_functions;
 	*provctx = p;
 	return 1;

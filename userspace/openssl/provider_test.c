@@ -1,46 +1,88 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The provider's own code (provider.c, included) registered as a built-in
- * provider with OSSL_PROVIDER_add_builtin(), on a stand-in epoch page
- * (randepoch_attach): the host kernel has no epoch page, and a test must be
- * able to change the word. OpenSSL's API drives everything: EVP_RAND_fetch
- * by name, RAND_bytes/RAND_priv_bytes with RANDEPOCH as the DRBG type, the
- * context parameters, fork, the "no feature" error, and a simulated clone
- * (fork with the state in plain memory) with and without a word change.
+ * The provider's own code (provider.o, as built for randepoch.so) registered
+ * as a built-in provider with OSSL_PROVIDER_add_builtin(), on a stand-in
+ * epoch page: the host kernel has no epoch page, and a test must be able to
+ * change the word. The link wraps the provider's calls (OSSL_TEST_WRAP in
+ * the Makefile): randepoch_open() attaches the stand-in, and
+ * randepoch_prng_new() shows the test the PRNG a context made. OpenSSL's API
+ * drives everything: EVP_RAND_fetch by name, RAND_bytes/RAND_priv_bytes with
+ * RANDEPOCH as the DRBG type, the context parameters, fork, the "no
+ * feature" error, and a simulated clone (the PRNG state copied, as a VM
+ * snapshot copies memory) with and without a word change.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
-struct rctx;
-struct randepoch;
-static int test_open(struct randepoch *ep);
-static struct rctx *last_ctx;
-#define RANDEPOCH_OSSL_OPEN	test_open
-#define RANDEPOCH_OSSL_TEST_NEWCTX(c)	(last_ctx = (c))
-#define RANDEPOCH_OSSL_INIT	randepoch_builtin_init
-#include "provider.c"
-
+#include "randepoch_prng.h"
+#include "randepoch_testing.h"
 #include "tap.h"
 
-/* Private memory: a forked child changing it does not change the parent's. */
+/* The provider's entry point, in provider.o. */
+OSSL_provider_init_fn OSSL_provider_init;
+
+/* The stand-in epoch word. */
 static uint32_t stand_in = 0x01000001;
 static int no_feature;
+static struct randepoch_prng *last_prng;	/* the last one a context made */
 
-static int test_open(struct randepoch *ep)
+int __wrap_randepoch_open(struct randepoch *ep);
+struct randepoch_prng *__real_randepoch_prng_new(const struct randepoch *ep,
+						 unsigned int flags);
+struct randepoch_prng *__wrap_randepoch_prng_new(const struct randepoch *ep,
+						 unsigned int flags);
+
+int __wrap_randepoch_open(struct randepoch *ep)
 {
-	if (no_feature)
+	if (no_feature) {
+		ep->page = NULL;
+		ep->fd = -1;
+		ep->source = RANDEPOCH_SOURCE_NONE;
 		return -ENOSYS;
+	}
 	randepoch_attach(ep, &stand_in);
 	return 0;
+}
+
+struct randepoch_prng *__wrap_randepoch_prng_new(const struct randepoch *ep,
+						 unsigned int flags)
+{
+	last_prng = __real_randepoch_prng_new(ep, flags);
+	return last_prng;
+}
+
+/*
+ * A VM clone of @rc: draw 32 bytes into @clone from a copy of its PRNG state
+ * as it is now, with the word changed to @bump first if nonzero, then put
+ * the word and the state back and draw the original's next 32 bytes into
+ * @orig. 1 if both draws succeeded.
+ */
+static int clone_draw(EVP_RAND_CTX *rc, struct randepoch_prng *prng,
+		      uint32_t bump, unsigned char orig[32],
+		      unsigned char clone[32])
+{
+	struct randepoch_prng_state saved = *prng->st;
+	uint32_t word = __atomic_load_n(&stand_in, __ATOMIC_ACQUIRE);
+	int ok;
+
+	if (bump)
+		__atomic_store_n(&stand_in, bump, __ATOMIC_RELEASE);
+	ok = EVP_RAND_generate(rc, clone, 32, 0, 0, NULL, 0);
+	__atomic_store_n(&stand_in, word, __ATOMIC_RELEASE);
+	*prng->st = saved;
+	return EVP_RAND_generate(rc, orig, 32, 0, 0, NULL, 0) && ok;
 }
 
 static OSSL_PROVIDER *prov;
@@ -50,7 +92,7 @@ static OSSL_LIB_CTX *new_libctx(void)
 	OSSL_LIB_CTX *lib = OSSL_LIB_CTX_new();
 
 	if (lib && OSSL_PROVIDER_add_builtin(lib, "randepoch",
-					     randepoch_builtin_init))
+					     OSSL_provider_init))
 		prov = OSSL_PROVIDER_load(lib, "randepoch");
 	else
 		prov = NULL;
@@ -63,9 +105,8 @@ static OSSL_LIB_CTX *new_libctx(void)
 	return lib;
 }
 
-/* 32 bytes drawn in a child of fork() into @out, via a pipe. */
-static int child_draw(OSSL_LIB_CTX *lib, EVP_RAND_CTX *rc, uint32_t bump,
-		      unsigned char out[32])
+/* 32 bytes of RAND_bytes_ex() in a child of fork() into @out, via a pipe. */
+static int child_draw(OSSL_LIB_CTX *lib, unsigned char out[32])
 {
 	int fds[2], st, ok;
 	pid_t pid;
@@ -76,10 +117,7 @@ static int child_draw(OSSL_LIB_CTX *lib, EVP_RAND_CTX *rc, uint32_t bump,
 	if (pid == 0) {
 		unsigned char b[32];
 
-		if (bump)
-			__atomic_store_n(&stand_in, bump, __ATOMIC_RELEASE);
-		ok = rc ? EVP_RAND_generate(rc, b, 32, 0, 0, NULL, 0) :
-			  RAND_bytes_ex(lib, b, 32, 0);
+		ok = RAND_bytes_ex(lib, b, 32, 0);
 		_exit(!ok || write(fds[1], b, 32) != 32);
 	}
 	close(fds[1]);
@@ -150,7 +188,7 @@ int main(void)
 	unsigned char a[32], b[32], c[32];
 	OSSL_LIB_CTX *lib = new_libctx();
 	EVP_RAND_CTX *rc, *pub;
-	struct rctx *ctx;
+	struct randepoch_prng *prng;
 	EVP_RAND *rand;
 	unsigned int strength = 0;
 	size_t max_request = 0;
@@ -172,10 +210,13 @@ int main(void)
 	if (!rand)
 		return KSFT_FAIL;
 	rc = EVP_RAND_CTX_new(rand, NULL);
-	ctx = last_ctx;
+	last_prng = NULL;
 	tap_ok(rc && EVP_RAND_instantiate(rc, 256, 0, NULL, 0, NULL) &&
-	       EVP_RAND_get_state(rc) == EVP_RAND_STATE_READY,
+	       EVP_RAND_get_state(rc) == EVP_RAND_STATE_READY && last_prng,
 	       "instantiate at strength 256: state READY");
+	prng = last_prng;
+	if (!prng)
+		return KSFT_FAIL;
 	ok = EVP_RAND_CTX_get_params(rc, params);
 	tap_ok(ok && strength == 256 &&
 	       max_request == 1 << 16 && EVP_RAND_get_strength(rc) == 256,
@@ -187,31 +228,25 @@ int main(void)
 
 	/* The word changes: the next generate reseeds, storing the word. */
 	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
-	reseeds = randepoch_prng_reseeds(ctx->prng);
+	reseeds = randepoch_prng_reseeds(prng);
 	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
-	tap_ok(randepoch_prng_reseeds(ctx->prng) == reseeds,
+	tap_ok(randepoch_prng_reseeds(prng) == reseeds,
 	       "same word: no reseed (control)");
 	__atomic_store_n(&stand_in, 0x01000002, __ATOMIC_RELEASE);
 	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
-	tap_ok(randepoch_prng_reseeds(ctx->prng) == reseeds + 1 &&
-	       randepoch_prng_seed_word(ctx->prng) == 0x01000002,
+	tap_ok(randepoch_prng_reseeds(prng) == reseeds + 1 &&
+	       randepoch_prng_seed_word(prng) == 0x01000002,
 	       "new word: one reseed, under the new word");
 
 	/*
-	 * A clone: the state in plain memory survives fork() as a VM
-	 * snapshot would keep it. Without a word change the child repeats
-	 * the parent's output (the control); with one it does not.
+	 * A clone: the PRNG state copied, as a VM snapshot copies memory.
+	 * Without a word change the clone repeats the original's output (the
+	 * control); with one it does not.
 	 */
-	randepoch_prng_free(ctx->prng);
-	ctx->prng = randepoch_prng_new(&ctx->prov->ep,
-				       RANDEPOCH_PRNG_PLAIN_MEMORY);
-	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
-	tap_ok(child_draw(lib, rc, 0, b) &&
-	       EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0) &&
-	       !memcmp(a, b, 32), "clone, word unchanged: output repeats (control)");
-	tap_ok(child_draw(lib, rc, 0x01000003, b) &&
-	       EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0) &&
-	       memcmp(a, b, 32), "clone, word changed: output differs");
+	tap_ok(clone_draw(rc, prng, 0, a, b) && !memcmp(a, b, 32),
+	       "clone, word unchanged: output repeats (control)");
+	tap_ok(clone_draw(rc, prng, 0x01000003, a, b) && memcmp(a, b, 32),
+	       "clone, word changed: output differs");
 
 	EVP_RAND_uninstantiate(rc);
 	tap_ok(EVP_RAND_verify_zeroization(rc) &&
@@ -231,7 +266,7 @@ int main(void)
 	       RAND_priv_bytes_ex(lib, b, sizeof(b), 0) == 1 && memcmp(a, b, 32),
 	       "RAND_bytes_ex/RAND_priv_bytes_ex through the public DRBG %s",
 	       pub ? EVP_RAND_get0_name(EVP_RAND_CTX_get0_rand(pub)) : "?");
-	tap_ok(child_draw(lib, NULL, 0, b) &&
+	tap_ok(child_draw(lib, b) &&
 	       RAND_bytes_ex(lib, c, sizeof(c), 0) == 1 && memcmp(b, c, 32),
 	       "fork: RAND_bytes in the child differs from the parent's");
 

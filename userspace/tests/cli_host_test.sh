@@ -2,10 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The CLI's exit codes and messages on the host, whose kernel lacks the
 # feature: 2 with a message naming it, 1 for bad usage, 0 for --help.
-: "${O:=$(cd "$(dirname "$0")/../.." && pwd)/build/userspace}"
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}" "${O:=$TOP/build/userspace}"
+. "$TOP/scripts/tap/tap.sh"
 CLI=$O/randepoch
-n=0
-failed=0
 out=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
@@ -15,24 +14,20 @@ expect() {
 	want=$1
 	pat=$2
 	shift 2
-	n=$((n + 1))
 	"$CLI" "$@" >"$out" 2>"$err"
 	rc=$?
 	if [ $rc = "$want" ] && grep -q -- "$pat" "$err" "$out"; then
-		echo "ok $n randepoch $* -> $rc"
+		tap_pass "randepoch $* -> $rc"
 	else
-		echo "not ok $n randepoch $* -> $rc, want $want and '$pat'"
+		tap_fail "randepoch $* -> $rc, want $want and '$pat'"
 		sed 's/^/# /' "$err"
-		failed=1
 	fi
 }
 
-echo "TAP version 13"
-echo "1..17"
+tap_plan 17
 if "$CLI" show >/dev/null 2>&1; then
 	for i in 1 2 3 4 5 6; do
-		n=$((n + 1))
-		echo "ok $n # SKIP this kernel has the epoch page"
+		tap_skip "this kernel has the epoch page"
 	done
 else
 	expect 2 "no /dev/random epoch page" show
@@ -53,4 +48,4 @@ expect 1 "needs a 32-bit hex word" bump --avoid 0x123456789
 expect 1 "needs a 32-bit hex word" bump --avoid zz
 expect 1 "bad number '0'" watch --count 0
 expect 1 "bad number '-5'" watch --timeout-ms -5
-[ $failed = 0 ]
+tap_exit

@@ -4,10 +4,9 @@
 # warnings; the library headers as C99/C11 and C++98/C++17.
 : "${CC:=gcc}" "${CXX:=g++}" "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 UINC=$TOP/userspace/include
+. "$TOP/scripts/tap/tap.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
 
 # A translation unit that uses every name the uapi header defines. The
 # negative array size fails the build if the struct layout changes.
@@ -48,18 +47,11 @@ cp "$tmp/lib.c" "$tmp/lib.cc"
 check() {
 	desc=$1
 	shift
-	n=$((n + 1))
-	if "$@" >"$tmp/log" 2>&1; then
-		echo "ok $n $desc"
-	else
-		echo "not ok $n $desc"
-		sed 's/^/# /' "$tmp/log"
-		failed=1
-	fi
+	"$@" >"$tmp/log" 2>&1
+	tap_result $? "$desc" || sed 's/^/# /' "$tmp/log"
 }
 
-echo "TAP version 13"
-echo "1..8"
+tap_plan 8
 W="-pedantic -Wall -Wextra -Werror -I$TOP/uapi"
 check "uapi header: gcc -std=c89 -pedantic" \
 	$CC -std=c89 $W -o "$tmp/a" "$tmp/uapi.c"
@@ -78,4 +70,4 @@ check "library headers: g++ -std=c++98" \
 	$CXX -std=c++98 $W -c -o "$tmp/a.o" "$tmp/lib.cc"
 check "library headers: g++ -std=c++17 -O2" \
 	$CXX -std=c++17 -O2 $W -c -o "$tmp/a.o" "$tmp/lib.cc"
-[ $failed = 0 ]
+tap_exit

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "randepoch_prng.h"
+#include "randepoch_testing.h"
 #include "tap.h"
 
 static int gr_calls;		/* getrandom() calls so far */

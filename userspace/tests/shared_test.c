@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "randepoch_shared.h"
+#include "randepoch_testing.h"
 #include "tap.h"
 
 #define READERS		4

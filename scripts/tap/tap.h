@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A few lines of TAP for the userspace tests. */
+/*
+ * TAP for the C tests, the counterpart of tap.sh (shell) and the tap module
+ * (Python) in this directory.
+ */
 #ifndef RANDEPOCH_TAP_H
 #define RANDEPOCH_TAP_H
 

@@ -14,55 +14,29 @@
 #                                                does not help a DRBG that
 #                                                never looks at the word
 #
+# The bump is the action script we ship (criu/randepoch-criu-action; in
+# $PATH, or named by RANDEPOCH_CRIU_ACTION): every dump runs it (it records
+# the word), only the bumping restores do.
 # The provider finds the word through the vDSO, so CRIU can dump it (it
 # cannot dump the RNDGETEPOCHFD mapping). The draw in flight when the dump
 # froze the process completes after the restore with the key it had:
 # the first draw of each copy is left out. Exit 0 pass, 1 fail, 4 skip.
 
+# TAP: the project's tap.sh (scripts/tap/), which the guest has in PATH.
+command . tap.sh 2>/dev/null || { echo "1..0 # SKIP no tap.sh in PATH"; exit 4; }
+
 W=/tmp/ossl_criu
 CNF=${RANDEPOCH_OPENSSL_CONF:-/usr/bin/randepoch-openssl.cnf}
-ntest=0
-failed=0
-
-ok() {
-	ntest=$((ntest + 1))
-	echo "ok $ntest $1"
-}
-
-not_ok() {
-	ntest=$((ntest + 1))
-	failed=1
-	echo "not ok $ntest $1"
-}
-
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 4
-}
 
 for prog in criu ossl_rand_logger randepoch sort uniq wc; do
-	command -v $prog >/dev/null 2>&1 || skip_all "$prog not installed"
+	command -v $prog >/dev/null 2>&1 || tap_skip_all "$prog not installed"
 done
-[ "$(id -u)" = 0 ] || skip_all "needs root"
-[ -f "$CNF" ] || skip_all "no provider config $CNF"
+ACTION=${RANDEPOCH_CRIU_ACTION:-$(command -v randepoch-criu-action)}
+[ -x "$ACTION" ] || tap_skip_all "no randepoch-criu-action"
+[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
+[ -f "$CNF" ] || tap_skip_all "no provider config $CNF"
 randepoch show --source vdso >/dev/null 2>&1 ||
-	skip_all "no epoch page in the vDSO: CRIU cannot dump the mapping"
-
-cat >$W.action <<'EOF'
-#!/bin/sh
-case "$CRTOOLS_SCRIPT_ACTION" in
-post-dump)
-	randepoch show --raw >"$W/avoid"
-	;;
-post-restore)
-	[ -n "$BUMP" ] || exit 0
-	randepoch bump --avoid "$(cat "$W/avoid")" >/dev/null || exit 1
-	;;
-esac
-exit 0
-EOF
-chmod +x $W.action
-export W
+	tap_skip_all "no epoch page in the vDSO: CRIU cannot dump the mapping"
 
 # copies CONF BUMP: run (with OPENSSL_CONF=CONF if set), dump, restore
 # twice; prints "common N", the outputs both copies drew, or "error".
@@ -73,7 +47,7 @@ copies() {
 		</dev/null >$W/out 2>&1 &
 	pid=$!
 	sleep 1
-	if ! criu dump -t $pid -D $W/img --action-script $W.action \
+	if ! criu dump -t $pid -D $W/img --action-script "$ACTION" \
 	     -o dump.log 2>/dev/null; then
 		echo "# criu dump failed: $(grep -m 1 -i error $W/img/dump.log)"
 		kill -9 $pid 2>/dev/null
@@ -85,7 +59,7 @@ copies() {
 	for c in 1 2; do
 		cp $W/out.dumped $W/out
 		rm -f $W/pid
-		criu restore -D $W/img --action-script $W.action --pidfile $W/pid \
+		criu restore -D $W/img ${BUMP:+--action-script "$ACTION"} --pidfile $W/pid \
 			-o restore$c.log </dev/null >/dev/null 2>&1 &
 		criu=$!
 		i=0
@@ -126,33 +100,32 @@ common_of() {
 	echo "$out" | sed -n 's/^common //p'
 }
 
-echo "TAP version 13"
-echo "1..4"
+tap_plan 4
 
 c=$(common_of "$CNF" 1)
 if [ "$c" = 0 ]; then
-	ok "provider, post-restore bump: the restored copies share no output"
+	tap_pass "provider, post-restore bump: the restored copies share no output"
 else
-	not_ok "provider, post-restore bump: the copies share no output (common: ${c:-error})"
+	tap_fail "provider, post-restore bump: the copies share no output (common: ${c:-error})"
 fi
 c=$(common_of "$CNF" "")
 if [ -n "$c" ] && [ "$c" -gt 0 ]; then
-	ok "provider, no bump: the copies repeat each other ($c common outputs)"
+	tap_pass "provider, no bump: the copies repeat each other ($c common outputs)"
 else
-	not_ok "provider, no bump: the copies repeat each other (common: ${c:-error})"
+	tap_fail "provider, no bump: the copies repeat each other (common: ${c:-error})"
 fi
 c=$(common_of "" "")
 if [ -n "$c" ] && [ "$c" -gt 0 ]; then
-	ok "stock OpenSSL, no bump: the copies repeat each other ($c common outputs)"
+	tap_pass "stock OpenSSL, no bump: the copies repeat each other ($c common outputs)"
 else
-	not_ok "stock OpenSSL, no bump: the copies repeat each other (common: ${c:-error})"
+	tap_fail "stock OpenSSL, no bump: the copies repeat each other (common: ${c:-error})"
 fi
 c=$(common_of "" 1)
 if [ -n "$c" ] && [ "$c" -gt 0 ]; then
-	ok "stock OpenSSL, post-restore bump: still repeats ($c common): the bump needs the provider"
+	tap_pass "stock OpenSSL, post-restore bump: still repeats ($c common): the bump needs the provider"
 else
-	not_ok "stock OpenSSL, post-restore bump: still repeats (common: ${c:-error})"
+	tap_fail "stock OpenSSL, post-restore bump: still repeats (common: ${c:-error})"
 fi
 
-rm -rf $W $W.action
-[ $failed = 0 ]
+rm -rf $W
+tap_exit

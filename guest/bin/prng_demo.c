@@ -15,9 +15,8 @@
  * --read-fd holds no epoch descriptor or mapping between draws: before each
  * draw it fetches the word with RNDGETEPOCHFD, mmap, a load, munmap and
  * close() into a private copy that the PRNG checks (system calls per draw;
- * the way CRIU could be shown before the vDSO path existed).
- * --plain-memory keeps the PRNG state in ordinary memory (see
- * RANDEPOCH_PRNG_PLAIN_MEMORY).
+ * the way CRIU could be shown before the vDSO path existed). The copy is
+ * the test build's randepoch_attach(): prng_demo links librandepoch-testing.a.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +31,7 @@
 #include <linux/random_epoch.h>
 
 #include "randepoch_prng.h"
+#include "randepoch_testing.h"
 
 /* --read-fd: /dev/urandom stays open (CRIU restores it); the word is copied. */
 static int urandom_fd = -1;
@@ -88,8 +88,6 @@ int main(int argc, char **argv)
 			    !strcmp(argv[i + 1], "mmap"))) {
 			source = !strcmp(argv[++i], "vdso") ?
 				 RANDEPOCH_SOURCE_VDSO : RANDEPOCH_SOURCE_MMAP;
-		} else if (!strcmp(argv[i], "--plain-memory")) {
-			flags |= RANDEPOCH_PRNG_PLAIN_MEMORY;
 		} else if (!strcmp(argv[i], "--interval-ms") && i + 1 < argc &&
 			   !number(argv[i + 1], &interval)) {
 			i++;
@@ -98,7 +96,7 @@ int main(int argc, char **argv)
 			i++;
 		} else {
 			fprintf(stderr,
-				"usage: prng_demo [--no-check] [--read-fd | --source vdso|mmap]\n\t\t[--plain-memory] [--interval-ms N] [--count N]\n");
+				"usage: prng_demo [--no-check] [--read-fd | --source vdso|mmap]\n\t\t[--interval-ms N] [--count N]\n");
 			return 1;
 		}
 	}

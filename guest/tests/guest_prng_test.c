@@ -17,6 +17,7 @@
 
 #include "randepoch_prng.h"
 #include "randepoch_shared.h"
+#include "randepoch_testing.h"
 #include "tap.h"
 
 #define RUN_MS		1500

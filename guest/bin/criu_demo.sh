@@ -4,16 +4,10 @@
 # restore it twice, with and without the epoch bump, and show what the
 # restored copies print. The process reads the word through the vDSO, the
 # way a sandboxed library or libc would; CRIU cannot dump the mmap path.
+# The bump is the action script we ship (randepoch-criu-action), which
+# every dump runs (it records the word) and only the bumping restores.
 W=/tmp/demo
-cat >/tmp/demo.action <<'EOF'
-#!/bin/sh
-case "$CRTOOLS_SCRIPT_ACTION" in
-post-dump)	randepoch show --raw >"$W/avoid" ;;
-post-restore)	[ -z "$BUMP" ] || randepoch bump --avoid "$(cat "$W/avoid")" >/dev/null ;;
-esac
-EOF
-chmod +x /tmp/demo.action
-export W
+ACTION=$(command -v randepoch-criu-action)
 
 # The mmap path, for contrast: CRIU refuses to dump it.
 setsid prng_demo --source mmap --interval-ms 20 </dev/null >/dev/null 2>&1 &
@@ -36,15 +30,15 @@ demo() {
 		</dev/null >$W/out 2>&1 &
 	pid=$!
 	sleep 1
-	criu dump -t $pid -D $W/img --action-script /tmp/demo.action -o d.log ||
+	criu dump -t $pid -D $W/img --action-script "$ACTION" -o d.log ||
 		echo "DEMO criu dump failed: $(tail -n 1 $W/img/d.log)"
 	cp $W/out $W/out.dumped
 	n=$(wc -l <$W/out.dumped)
-	echo "DEMO $2: process dumped after $((n - 1)) draws, epoch word $(cat $W/avoid)"
+	echo "DEMO $2: process dumped after $((n - 1)) draws, epoch word $(cat $W/img/randepoch-word)"
 	for copy in 1 2; do
 		cp $W/out.dumped $W/out
 		rm -f $W/pid
-		criu restore -D $W/img --action-script /tmp/demo.action --pidfile $W/pid \
+		criu restore -D $W/img ${BUMP:+--action-script "$ACTION"} --pidfile $W/pid \
 			-o r$copy.log </dev/null >/dev/null 2>&1 &
 		c=$!
 		i=0

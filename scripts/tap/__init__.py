@@ -1,7 +1,38 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Read KTAP/TAP results: the guest's selftests and the host-side tests."""
+"""TAP for the Python tests, the counterpart of tap.h (C) and tap.sh (shell)
+in this directory: Tap writes it (the host-side tests), Results and parse()
+read KTAP/TAP (the guest's selftests and the host-side tests' output)."""
 
 import re
+import sys
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def diag(self, msg):
+        for line in str(msg).splitlines():
+            print("# " + line, flush=True)
+
+    def check(self, ok, name, detail=""):
+        self.n += 1
+        if not ok:
+            self.failed += 1
+            if detail:
+                self.diag(detail)
+        print("%sok %d %s" % ("" if ok else "not ", self.n, name), flush=True)
+        return ok
+
+    def skip(self, name, why):
+        self.n += 1
+        print("ok %d %s # SKIP %s" % (self.n, name, why), flush=True)
+
+    def done(self):
+        print("1..%d" % self.n, flush=True)
+        sys.exit(1 if self.failed else 0)
+
 
 RESULT = re.compile(r"^(not )?ok \d+ (.*?)(?:\s+#\s*(SKIP|TODO|XFAIL)\b(.*))?$")
 PLAN = re.compile(r"^1\.\.(\d+)")

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Test-only entry points of librandepoch, from the test builds
+ * (librandepoch-testing.a, librandepoch-san.a: the testing/ sources). The
+ * shipped library, its headers and the OpenSSL provider have none of them;
+ * tests/abi_test.sh fails if one of the names below is exported or
+ * declared there again.
+ */
+#ifndef RANDEPOCH_TESTING_H
+#define RANDEPOCH_TESTING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "randepoch.h"
+#include "randepoch_shared.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Use @page, any 4-byte aligned word, as the epoch word: a stand-in on a
+ * host without the feature, which the test changes with
+ * __atomic_store_n(page, word, __ATOMIC_RELEASE). @ep->fd is -1 and
+ * @ep->source RANDEPOCH_SOURCE_NONE: randepoch_close() leaves the page
+ * alone and randepoch_wait() samples it.
+ */
+void randepoch_attach(struct randepoch *ep, const volatile uint32_t *page);
+
+/*
+ * randepoch_shared_fill(), and the word of the seed object the output was
+ * derived from and the word the draw checked: they must be equal, and never
+ * older than a word published before the call.
+ */
+int randepoch_shared_fill_traced(struct randepoch_shared *s, void *buf,
+				 size_t len, uint32_t *seed_word,
+				 uint32_t *checked_word);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RANDEPOCH_TESTING_H */

@@ -4,6 +4,8 @@
 #   make test	install what is missing, build the kernel and the guest,
 #		boot it under QEMU, run every test (the CI entry point)
 #   make demo	the main job, shown in QEMU (see README.md)
+#   make packages	the Debian packages: userspace .debs (debian/) and the
+#		kernel's (make bindeb-pkg), into build/deb/
 #
 # Everything built lands in build/ (ignored by git).
 
@@ -31,7 +33,7 @@ USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh \
 		   $(GUEST)/bin/timens_run $(GUEST)/bin/derived_state.sh
 
-.PHONY: bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
+.PHONY: packages bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -116,6 +118,10 @@ series: kernel
 # Only the checkpatch part (make test runs it too).
 checkpatch: kernel
 	@$(PYTHON) scripts/series.py --no-build
+
+# Debian packages, built by Debian's tooling into build/deb/.
+packages: deps
+	@scripts/debian_packages.sh
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/guest $(BUILD)/selftests $(BUILD)/initramfs*

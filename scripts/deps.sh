@@ -17,6 +17,8 @@ PACKAGES=(
 	python3-matplotlib	# the benchmark plot
 	openssl valgrind	# the OpenSSL provider's host tests
 	systemd openssh-client debianutils # systemd-analyze verify, the example hooks
+	dpkg-dev debhelper lintian pkgconf # make packages: the .debs, the Debian way
+	mmdebstrap e2fsprogs	# the Debian 13 guest image (mkfs.ext4 -d)
 )
 
 # QEMU 10.0, the version Debian 13 users run (it has -device vmclock), comes

@@ -6,6 +6,7 @@
 #   make demo	the main job, shown in QEMU (see README.md)
 #   make packages	the Debian packages: userspace .debs (debian/) and the
 #		kernel's (make bindeb-pkg), into build/deb/
+#   make debian-image	a Debian 13 guest image with them (build/debian-image/)
 #
 # Everything built lands in build/ (ignored by git).
 
@@ -33,7 +34,7 @@ USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh \
 		   $(GUEST)/bin/timens_run $(GUEST)/bin/derived_state.sh
 
-.PHONY: packages bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
+.PHONY: packages debian-image bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -122,6 +123,11 @@ checkpatch: kernel
 # Debian packages, built by Debian's tooling into build/deb/.
 packages: deps
 	@scripts/debian_packages.sh
+	@scripts/kernel.sh debian
+
+# The Debian 13 guest image (mmdebstrap) with those packages installed.
+debian-image: packages
+	@scripts/debian_image.sh
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/guest $(BUILD)/selftests $(BUILD)/initramfs*

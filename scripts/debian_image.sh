@@ -41,9 +41,10 @@ if [ "${1:-}" = --hook ]; then
 	case $what in
 	setup|extracted|essential) ;;
 	kernel)
-		cp "$DEB"/linux-image-*-randepoch_*.deb "$root/tmp/"
-		chroot "$root" apt-get install -y --no-install-recommends /tmp/linux-image-*.deb
-		rm -f "$root"/tmp/linux-image-*.deb ;;
+		k=$(cd "$DEB" && ls linux-image-*-randepoch_*.deb)
+		cp "$DEB/$k" "$root/tmp/"
+		chroot "$root" apt-get install -y --no-install-recommends "/tmp/$k"
+		rm -f "$root/tmp/$k" ;;
 	configure)
 		cp -r "$OVERLAY"/. "$root/"
 		rm -f "$root"/etc/ssh/ssh_host_*
@@ -58,8 +59,13 @@ if [ "${1:-}" = --hook ]; then
 			--exclude='/var/lib/apt/lists/*' --exclude='/tmp/*' "$root/" "$OUT/stock.tree/" ;;
 	ours)
 		mkdir -p "$root/tmp/randepoch-debs"
-		for p in "${OURS[@]}"; do cp "$DEB/${p}_"*.deb "$root/tmp/randepoch-debs/"; done
-		chroot "$root" apt-get install -y --no-install-recommends /tmp/randepoch-debs/*.deb
+		debs=()
+		for p in "${OURS[@]}"; do
+			f=$(cd "$DEB" && ls "${p}_"*.deb)
+			cp "$DEB/$f" "$root/tmp/randepoch-debs/"
+			debs+=("/tmp/randepoch-debs/$f")
+		done
+		chroot "$root" apt-get install -y --no-install-recommends "${debs[@]}"
 		rm -rf "$root/tmp/randepoch-debs"
 		chroot "$root" dpkg-query -W -f='${Package} ${Version}\n' >"$OUT/manifest.txt" ;;
 	done) ;;
@@ -81,6 +87,7 @@ if [ "$(cat "$OUT/.inputs" 2>/dev/null)" = "$inputs" ] && [ -f "$OUT/randepoch.i
 	exit 0
 fi
 
+step "image: inputs changed (${inputs:0:12}), building"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 ROOT=$OUT/randepoch.tree
@@ -98,11 +105,17 @@ run_logged "$LOGS/mmdebstrap.log" mmdebstrap --variant=apt --include="$PACKAGES"
 	"$SUITE" "$ROOT" "$MIRROR"
 t1=$(date +%s.%N)
 cp "$ROOT"/boot/vmlinuz-* "$OUT/vmlinuz"
+# mmdebstrap's cleanup leaves /etc/machine-id empty (a new ID at boot, but
+# no first-boot semantics, so no sshd-keygen): "uninitialized" again.
+for img in randepoch stock; do
+	echo uninitialized >"$OUT/$img.tree/etc/machine-id"
+done
 for img in randepoch stock; do
 	step "image: mkfs.ext4 -d $img.tree $img.img ($SIZE sparse)"
 	run_logged "$LOGS/mkfs-$img.log" mkfs.ext4 -q -F -L debian-root -E root_owner=0:0 -d "$OUT/$img.tree" "$OUT/$img.img" "$SIZE"
 done
 t2=$(date +%s.%N)
+step "image: removing the trees"
 rm -rf "$OUT"/*.tree
 
 # Where the time went, from the hooks' timestamps.

@@ -98,7 +98,7 @@ test: guest kernel-debug
 
 # The main job, shown: VM snapshot clones and CRIU restores, with and
 # without the epoch check.
-demo: guest
+demo: guest debian-image
 	@$(PYTHON) scripts/demo.py
 
 # Benchmarks side by side in one guest boot, and the per-draw one natively

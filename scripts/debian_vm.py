@@ -17,6 +17,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 
 import qemu
@@ -223,3 +224,30 @@ def wait_ssh(vm, timeout=300):
             return keys
         time.sleep(1)
     return set()
+
+
+class Scanner(threading.Thread):
+    """ssh-keyscan against one VM in a tight loop from t0 (its resume):
+    scans is [(seconds since t0, set of keys)], empty sets for refusals."""
+
+    def __init__(self, vm, t0=None, pause=0.1):
+        super().__init__(daemon=True)
+        self.vm, self.t0, self.pause = vm, t0 or time.monotonic(), pause
+        self.scans = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set() and self.vm.proc.poll() is None:
+            keys = keyscan(self.vm.port, timeout=2)
+            self.scans.append((time.monotonic() - self.t0, keys))
+            if not keys:
+                time.sleep(self.pause)
+
+    def first_accepted(self):
+        return next((t for t, k in self.scans if k), None)
+
+    def keys(self):
+        out = set()
+        for _, k in self.scans:
+            out |= k
+        return out

@@ -34,7 +34,7 @@ USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 HOST_GUEST_BINS	:= $(GUEST)/bin/clone_logger $(GUEST)/bin/criu_demo.sh \
 		   $(GUEST)/bin/timens_run $(GUEST)/bin/derived_state.sh
 
-.PHONY: packages debian-image bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
+.PHONY: packages debian-image test-debian bench demo series checkpatch all deps kernel kernel-debug userspace guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -128,6 +128,14 @@ packages: deps
 # The Debian 13 guest image (mmdebstrap) with those packages installed.
 debian-image: packages
 	@scripts/debian_image.sh
+
+# The Debian VM clone test alone (selftests/host/debian_clone_test.py).
+# "RANDEPOCH_DEBIAN=1 make test" runs it with everything else.
+test-debian: debian-image
+	@RANDEPOCH_DEBIAN=1 $(PYTHON) selftests/host/debian_clone_test.py
+ifeq ($(RANDEPOCH_DEBIAN),1)
+test: debian-image
+endif
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/guest $(BUILD)/selftests $(BUILD)/initramfs*

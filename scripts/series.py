@@ -204,6 +204,29 @@ def build_each(patches):
     return failed
 
 
+def vvar_without_feature():
+    """With CONFIG_RANDOM_EPOCH=n the vDSO's vvar area keeps upstream's four
+    pages: build the vDSO image of the whole series with the feature off and
+    read its vvar start."""
+    obj = os.path.join(BUILD, "obj-series")
+    log = os.path.join(BUILD, "logs", "series-vvar-without-feature.log")
+    with open(log, "w") as f:
+        ok = subprocess.run([os.path.join(KSRC, "scripts", "config"), "--file",
+                             os.path.join(obj, ".config"), "--disable", "RANDOM_EPOCH"],
+                            stdout=f, stderr=subprocess.STDOUT).returncode == 0
+        ok = ok and subprocess.run(["make", "-C", KSRC, "O=" + obj, "olddefconfig"],
+                                   stdout=f, stderr=subprocess.STDOUT).returncode == 0
+        ok = ok and subprocess.run(["make", "-C", KSRC, "O=" + obj, "CC=ccache gcc",
+                                    "-j%d" % os.cpu_count(), "arch/x86/entry/vdso/"],
+                                   stdout=f, stderr=subprocess.STDOUT).returncode == 0
+    image = os.path.join(obj, "arch", "x86", "entry", "vdso", "vdso-image-64.c")
+    m = ok and re.search(r"\.sym_vvar_start = (-?\d+),", open(image).read())
+    pages = -int(m.group(1)) // 4096 if m else None
+    step("vDSO without CONFIG_RANDOM_EPOCH: %s vvar pages (upstream: 4; log %s)"
+         % (pages, os.path.relpath(log, TOP)))
+    return pages == 4
+
+
 def main():
     build = "--no-build" not in sys.argv
     if not os.path.isdir(KSRC):
@@ -220,9 +243,15 @@ def main():
     if build:
         # build_each() patches the tree scripts/kernel.sh builds from: take
         # its lock, and let it go before kernel.sh takes it again below.
-        with open(os.path.join(BUILD, ".kernel.lock"), "w") as lock:
+        # And the machine-wide lock kernel.sh takes: one kernel build at a
+        # time on this machine's two cores.
+        machine_lock = os.environ.get("RANDEPOCH_MACHINE_LOCK", "/tmp/randepoch-kernel-build.lock")
+        with open(os.path.join(BUILD, ".kernel.lock"), "w") as lock, \
+                open(machine_lock, "w") as machine:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            fcntl.flock(machine, fcntl.LOCK_EX)
             failed = build_each(patches)
+            failed += not vvar_without_feature()
         # Put the tree back the way scripts/kernel.sh left it.
         subprocess.run([os.path.join(TOP, "scripts", "kernel.sh"), "test"], check=True,
                        stdout=subprocess.DEVNULL)

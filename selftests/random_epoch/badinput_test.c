@@ -169,6 +169,14 @@ static const struct bad_case cases[] = {
 	{ "getfd flags watch|2", op_ioctl_rnd, RNDGETEPOCHFD,
 	  RNDGETEPOCHFD_WATCH | 2,
 	  .err = EINVAL },
+	/* The argument is an unsigned long: all 64 bits are flags. */
+	{ "getfd flags 1 << 32", op_ioctl_rnd, RNDGETEPOCHFD, 1UL << 32,
+	  .err = EINVAL },
+	{ "getfd flags 1 << 63", op_ioctl_rnd, RNDGETEPOCHFD, 1UL << 63,
+	  .err = EINVAL },
+	{ "getfd flags watch | 1 << 32", op_ioctl_rnd, RNDGETEPOCHFD,
+	  RNDGETEPOCHFD_WATCH | 1UL << 32,
+	  .err = EINVAL },
 
 	{ "ack on a non-watcher", op_ioctl_epochfd, RNDEPOCHACK,
 	  .arg = ARG_BUMP,
@@ -313,6 +321,8 @@ static void env_open(struct __test_metadata *_metadata, struct env *e)
 	if (e->wfd < 0 && errno == EINVAL)
 		SKIP(return, "kernel without RNDGETEPOCHFD_WATCH");
 	ASSERT_GE(e->wfd, 0);
+	/* A new watcher starts outdated: catch up with the current word. */
+	ASSERT_EQ(0, ioctl(e->wfd, RNDEPOCHACK, &word));
 	e->ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, e->ro);
 	e->unmapped = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,6 +128,51 @@ TEST_F(epoch, mmap_exec_eperm)
 
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EPERM, errno);
+}
+
+/*
+ * A process with the legacy READ_IMPLIES_EXEC personality gets PROT_EXEC
+ * added to every PROT_READ mapping; it must still get the page, and never
+ * an executable one.
+ */
+TEST_F(epoch, read_implies_exec_process_gets_the_page)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		const __u32 *p;
+
+		if (personality(READ_IMPLIES_EXEC) < 0)
+			_exit(10);
+		p = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ, MAP_SHARED,
+			 self->efd, 0);
+		if (p == MAP_FAILED)
+			_exit(11);
+		if (epoch_load(p) != epoch_load(self->page))
+			_exit(12);
+		/* Not executable, not even once asked for. */
+		if (!mprotect((void *)p, RANDOM_EPOCH_PAGE_SIZE,
+			      PROT_READ | PROT_EXEC))
+			_exit(13);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* A debugger's write (FOLL_FORCE) cannot change the page either. */
+TEST_F(epoch, proc_self_mem_write_refused)
+{
+	__u32 before = epoch_load(self->page);
+
+	/* Control: the same write does change a read-only private page. */
+	ASSERT_EQ(0, epoch_poke_control());
+	EXPECT_NE(0, epoch_poke_proc_mem(self->page, ~before));
+	EXPECT_EQ(before, epoch_load(self->page));
 }
 
 TEST_F(epoch, mmap_two_pages_einval)
@@ -271,6 +317,8 @@ TEST_F(epoch, bump_unprivileged_eperm)
 	pid_t pid;
 	int status;
 
+	if (geteuid() != 0)
+		SKIP(return, "needs root to drop to an unprivileged user");
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {

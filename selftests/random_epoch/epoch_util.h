@@ -74,6 +74,43 @@ static inline __u64 epoch_pfn(const void *addr)
 	return entry & ((1ULL << 55) - 1);
 }
 
+/*
+ * Write @word at @addr through /proc/self/mem, as a debugger would: the
+ * kernel's FOLL_FORCE path, which writes even to read-only private
+ * mappings. Returns 0 if the write went through, else -errno.
+ */
+static inline int epoch_poke_proc_mem(const void *addr, __u32 word)
+{
+	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	ssize_t n;
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	n = pwrite(fd, &word, sizeof(word), (off_t)(uintptr_t)addr);
+	ret = n == sizeof(word) ? 0 : n < 0 ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The control for epoch_poke_proc_mem(): a read-only private page that the
+ * same write does change. Returns 0 when it did.
+ */
+static inline int epoch_poke_control(void)
+{
+	__u32 *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ret;
+
+	if (ro == MAP_FAILED)
+		return -errno;
+	ret = epoch_poke_proc_mem(ro, 0x5a5a5a5a);
+	if (!ret && __atomic_load_n(ro, __ATOMIC_RELAXED) != 0x5a5a5a5a)
+		ret = -EIO;
+	munmap(ro, 4096);
+	return ret;
+}
+
 #define EPOCH_TEST_CONTROL "/sys/kernel/debug/random_epoch_test/control"
 #define EPOCH_NOTIFIERS "/sys/kernel/debug/random_epoch/notifiers"
 
@@ -133,6 +170,22 @@ static inline int epoch_admin_view(int id, char *name, size_t len,
 	}
 	fclose(f);
 	return found;
+}
+
+/* The epoch page's reference count from the admin view, or -1. */
+static inline long epoch_page_refs(void)
+{
+	FILE *f = fopen(EPOCH_NOTIFIERS, "re");
+	char line[128];
+	long refs = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "page_refs %ld", &refs) == 1)
+			break;
+	fclose(f);
+	return refs;
 }
 
 #define EPOCH_TIMER_SYSCTL "/proc/sys/kernel/random/epoch_timer_ms"

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Leaks: LEAK_CYCLES open/ioctl/mmap/fault/munmap/close cycles must leave
- * slab usage where it was, and kmemleak (when the kernel has it) must find
- * nothing new. 100,000 cycles by default; 20,000 on the debug kernel (it has
- * kmemleak), whose checkers make a cycle ~12x slower under TCG.
+ * Leaks: LEAK_CYCLES open/ioctl/mmap/fault/munmap/close cycles, every other
+ * one with a watcher that acknowledges, must leave slab usage where it was,
+ * the epoch page's reference count where it was, and kmemleak (when the
+ * kernel has it) must find nothing new. 100,000 cycles by default; 20,000 on
+ * the debug kernel (it has kmemleak), whose checkers make a cycle ~12x slower
+ * under TCG.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,10 +61,11 @@ static int kmemleak(const char *cmd)
 	return epoch_write_file(KMEMLEAK, cmd);
 }
 
-static int cycle(int rnd)
+static int cycle(int rnd, unsigned long flags)
 {
 	const __u32 *p;
-	int efd = ioctl(rnd, RNDGETEPOCHFD, 0);
+	__u32 word;
+	int efd = ioctl(rnd, RNDGETEPOCHFD, flags);
 
 	if (efd < 0)
 		return -errno;
@@ -71,10 +74,20 @@ static int cycle(int rnd)
 		close(efd);
 		return -errno;
 	}
-	(void)epoch_load(p);	/* fault the page in */
+	word = epoch_load(p);	/* fault the page in */
+	if (flags & RNDGETEPOCHFD_WATCH && ioctl(efd, RNDEPOCHACK, &word)) {
+		close(efd);
+		return -errno;
+	}
 	if (munmap((void *)p, RANDOM_EPOCH_PAGE_SIZE) || close(efd))
 		return -errno;
 	return 0;
+}
+
+/* Plain descriptors and watchers, alternately. */
+static unsigned long cycle_flags(long i)
+{
+	return i % 2 ? RNDGETEPOCHFD_WATCH : 0;
 }
 
 FIXTURE(leak) {};
@@ -86,8 +99,10 @@ TEST_F_TIMEOUT(leak, cycles_leave_slab_and_kmemleak_clean, 600)
 	const char *env = getenv("LEAK_CYCLES");
 	long cycles = env ? atol(env) : access(KMEMLEAK, F_OK) ? 100000 : 20000;
 	long i;
-	long before, after, warm;
-	int rnd, has_kmemleak;
+	long before, after, warm, refs_before, refs_mapped, refs_after;
+	struct rand_epoch_count count;
+	const __u32 *p;
+	int rnd, efd, has_kmemleak;
 	char report[4096];
 	ssize_t n;
 	int fd;
@@ -99,18 +114,37 @@ TEST_F_TIMEOUT(leak, cycles_leave_slab_and_kmemleak_clean, 600)
 
 	/* Warm up caches and per-CPU slabs so the baseline is steady. */
 	for (i = 0; i < 1000; i++)
-		ASSERT_EQ(0, cycle(rnd));
+		ASSERT_EQ(0, cycle(rnd, cycle_flags(i)));
 	has_kmemleak = kmemleak("clear") == 0;
 	warm = settled_slab_kb();
 	before = settled_slab_kb();
 	ASSERT_GT(before, 0);
+	refs_before = epoch_page_refs();
+	ASSERT_GT(refs_before, 0);
+	/* Control: a mapping faulted in holds one reference more. */
+	efd = ioctl(rnd, RNDGETEPOCHFD, 0);
+	ASSERT_GE(efd, 0);
+	p = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ, MAP_SHARED, efd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)epoch_load(p);
+	refs_mapped = epoch_page_refs();
+	munmap((void *)p, RANDOM_EPOCH_PAGE_SIZE);
+	EXPECT_EQ(refs_before + 1, refs_mapped);
 
 	for (i = 0; i < cycles; i++)
-		ASSERT_EQ(0, cycle(rnd)) TH_LOG("cycle %ld", i);
+		ASSERT_EQ(0, cycle(rnd, cycle_flags(i))) TH_LOG("cycle %ld", i);
 
 	after = settled_slab_kb();
+	refs_after = epoch_page_refs();
 	ksft_print_msg("%ld cycles: Slab %ld kB -> %ld kB (warm-up noise %ld kB)\n",
 		       cycles, before, after, labs(before - warm));
+	ksft_print_msg("page refs %ld -> %ld (%ld while mapped once)\n",
+		       refs_before, refs_after, refs_mapped);
+	EXPECT_EQ(refs_before, refs_after);
+	/* Every watcher closed: none is left counted. */
+	ASSERT_EQ(0, ioctl(efd, RNDEPOCHCOUNT, &count));
+	EXPECT_EQ(0, count.watchers);
+	close(efd);
 	if (!has_kmemleak) {
 		EXPECT_LE(after - before, SLAB_SLACK_KB);
 		ksft_print_msg("kmemleak: not in this kernel\n");

@@ -105,6 +105,19 @@ TEST_F(registry, notify_from_hard_irq)
 		  RANDOM_EPOCH_WORD_COUNTER(after));
 }
 
+/*
+ * A registration that fails (here: a stable ID that is taken) must leave the
+ * notifier's ID at 0, whatever its memory held, so that notifying through it
+ * publishes nothing.
+ */
+TEST_F(registry, failed_registration_publishes_nothing)
+{
+	__u32 before = epoch_load(self->page);
+
+	EXPECT_EQ(-EBUSY, epoch_control("register_fail"));
+	EXPECT_EQ(before, epoch_load(self->page));
+}
+
 TEST_F(registry, exhaustion_enospc_and_id_reuse)
 {
 	int id, first = 0, last = 0, n = 0, reused;

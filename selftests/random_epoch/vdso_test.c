@@ -276,6 +276,17 @@ static void child_sees_bump(struct __test_metadata *_metadata, int rnd,
 	close(to_parent[0]);
 }
 
+/* A debugger's write (FOLL_FORCE) cannot change the vvar page. */
+TEST_F(vdso, proc_self_mem_write_refused)
+{
+	__u32 before = epoch_load(self->page);
+
+	/* Control: the same write does change a read-only private page. */
+	ASSERT_EQ(0, epoch_poke_control());
+	EXPECT_NE(0, epoch_poke_proc_mem(self->page, ~before));
+	EXPECT_EQ(before, epoch_load(self->page));
+}
+
 TEST_F(vdso, fork_child_sees_bump)
 {
 	child_sees_bump(_metadata, self->rnd, self->page, NULL, NULL, 0);

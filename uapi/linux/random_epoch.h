@@ -86,10 +86,13 @@ struct rand_epoch_bump {
 
 /*
  * RNDGETEPOCHFD - on /dev/random or /dev/urandom; the argument is a flags
- * word, 0 or %RNDGETEPOCHFD_WATCH (other bits: EINVAL). Returns a new file
- * descriptor (O_RDONLY | O_CLOEXEC) for the epoch page. Unprivileged. The
- * descriptor supports:
- *   mmap:  one page, offset 0, PROT_READ, MAP_SHARED only;
+ * word, 0 or %RNDGETEPOCHFD_WATCH (any other bit of the unsigned long
+ * argument, bits 32-63 included: EINVAL). Returns a new file descriptor
+ * (O_RDONLY | O_CLOEXEC) for the epoch page. Unprivileged, except for
+ * watchers. The descriptor supports:
+ *   mmap:  one page, offset 0, PROT_READ, MAP_SHARED only (EPERM for
+ *          PROT_WRITE or PROT_EXEC; a READ_IMPLIES_EXEC process gets it
+ *          without exec); never writable, not even through /proc/PID/mem;
  *   read:  blocks until the word differs from the last one this descriptor
  *          consumed (initially: the word at its creation), then copies the
  *          current word into a 4-byte buffer or larger and consumes it;
@@ -102,8 +105,13 @@ struct rand_epoch_bump {
  * state derived from random numbers (a host key, an instance UUID) and
  * renews it on every change. From every change of the word until it
  * acknowledges the new word with RNDEPOCHACK, a watcher is "outdated".
- * A new watcher is not outdated. Closing its last reference stops it
- * counting. Descriptors opened without the flag (PRNGs) never count.
+ * A new watcher is outdated too, until it acknowledges the current word: a
+ * watcher that was restarted while the word changed catches up by comparing
+ * the word with the one it last adjusted to (which it keeps itself, on disk
+ * say), adjusting if they differ, and acknowledging. Watchers hold every
+ * RNDEPOCHSETTLE in the system, so opening one needs CAP_SYS_ADMIN (EPERM).
+ * Closing its last reference stops it counting. Descriptors opened without
+ * the flag (PRNGs) never count.
  */
 #define RNDGETEPOCHFD	_IO('R', 0x08)
 
@@ -159,6 +167,9 @@ struct rand_epoch_settle {
  * rand_epoch_bump. Reseeds the crng and then publishes a new word with
  * the ID %RANDOM_EPOCH_ID_CRIU. Needs CAP_CHECKPOINT_RESTORE or
  * CAP_SYS_ADMIN; meant for restore tools such as a CRIU action script.
+ * ENODEV if the kernel could not register its CRIU notifier at boot: the
+ * bump would publish nothing, and a restore tool must not carry on as if
+ * it had.
  */
 #define RNDBUMPEPOCH	_IOWR('R', 0x09, struct rand_epoch_bump)
 

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ enum {
 
 static const char usage_text[] =
 	"usage: randepoch show [--raw] [--verbose] [--source vdso|mmap]\n"
-	"       randepoch watch [--count N] [--timeout-ms T] [--exec CMD [ARG...]]\n"
+	"       randepoch watch [--count N] [--timeout-ms T]\n"
+	"                       [--state FILE --exec CMD [ARG...]]\n"
 	"       randepoch settle [--timeout-ms T]\n"
 	"       randepoch bump [--avoid WORD]\n"
 	"       randepoch --help\n"
@@ -52,7 +54,9 @@ static const char usage_text[] =
 	"          N changes, or after T ms in total; with --exec, a watcher:\n"
 	"          runs CMD on every change with RANDEPOCH_WORD (hex),\n"
 	"          RANDEPOCH_ID and RANDEPOCH_ID_NAME set, and acknowledges the\n"
-	"          word only when CMD exits 0 (else it stays outdated)\n"
+	"          word only when CMD exits 0 (else it stays outdated);\n"
+	"          --state FILE keeps the word CMD last adjusted to, so that\n"
+	"          a restarted watcher runs CMD at once for a change it missed\n"
 	"  settle  wait until no watcher is outdated (at most T ms)\n"
 	"  bump    reseed the kernel crng and publish a new word with the\n"
 	"          CRIU ID (needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN);\n"
@@ -221,23 +225,88 @@ static int run_hook(char **argv, uint32_t word)
 	return 128 + WTERMSIG(status);
 }
 
+/* The word the hooks last adjusted to, kept in @path; false if none. */
+static bool read_state(const char *path, uint32_t *word)
+{
+	FILE *f = fopen(path, "re");
+	unsigned int w;
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%x", &w) == 1;
+	fclose(f);
+	*word = w;
+	return ok;
+}
+
+/* Replaces @path whole, so that a crash leaves the old word or the new. */
+static int write_state(const char *path, uint32_t word)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "0x%08x\n", word);
+	if (fclose(f) || rename(tmp, path))
+		return -errno;
+	return 0;
+}
+
 /*
  * The watcher loop: wait for a change, run the hook, acknowledge the word
  * read before the hook ran. An event during the hook makes the ack fail
  * with -ESTALE and the next wait return at once: the hook runs again.
+ *
+ * A new watcher is outdated until it acknowledges. With @state the hook
+ * runs at once if the word differs from the one it last adjusted to (a
+ * change while no watcher ran: a restart, a snapshot taken before the
+ * watcher started). Without it there is no record to compare with, and the
+ * current word is taken as adjusted to.
  */
-static int watch_exec(char **cmd, int count, int timeout)
+static int watch_exec(char **cmd, int count, int timeout, const char *state)
 {
 	long long deadline = timeout >= 0 ? now_ms() + timeout : 0;
 	unsigned int seen = 0;
+	uint32_t word, adjusted;
+	struct randepoch ep;
+	bool catch_up;
 	int wfd, err, rc;
-	uint32_t word;
 
 	wfd = randepoch_watch();
 	if (wfd < 0)
 		return fail("cannot open a watcher", wfd);
+	err = randepoch_open(&ep);
+	if (err) {
+		close(wfd);
+		return fail("cannot open the epoch page", err);
+	}
+	word = randepoch_word(&ep);
+	randepoch_close(&ep);
+	catch_up = state && (!read_state(state, &adjusted) || adjusted != word);
+	if (!catch_up) {
+		/* -ESTALE: it changed already, and the first wait returns. */
+		err = randepoch_ack(wfd, word);
+		if (err && err != -ESTALE) {
+			close(wfd);
+			return fail("acknowledging", err);
+		}
+	} else {
+		fprintf(stderr,
+			"randepoch: watch: word 0x%08x is not the one %s last adjusted to; running it\n",
+			word, cmd[0]);
+	}
 	while (count < 0 || (int)seen < count) {
 		int left = -1;
+
+		if (catch_up) {
+			catch_up = false;
+			goto adjust;
+		}
 
 		if (timeout >= 0) {
 			long long d = deadline - now_ms();
@@ -260,8 +329,9 @@ static int watch_exec(char **cmd, int count, int timeout)
 				seen, count, timeout);
 			return EXIT_TIMEOUT;
 		}
-		print_word(word);
 		seen++;
+adjust:
+		print_word(word);
 		rc = run_hook(cmd, word);
 		if (rc) {
 			fprintf(stderr,
@@ -280,6 +350,10 @@ static int watch_exec(char **cmd, int count, int timeout)
 			close(wfd);
 			return fail("acknowledging", err);
 		}
+		err = state ? write_state(state, word) : 0;
+		if (err)
+			fprintf(stderr, "randepoch: watch: cannot write %s: %s\n",
+				state, randepoch_strerror(err));
 		printf("acknowledged 0x%08x\n", word);
 		fflush(stdout);
 	}
@@ -293,9 +367,11 @@ static int cmd_watch(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "exec", no_argument, NULL, 'e' },
+		{ "state", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int count = -1, timeout = -1, seen = 0, exec = 0, c, err;
+	const char *state = NULL;
 	long long deadline = 0;
 	struct randepoch ep;
 	uint32_t word;
@@ -305,6 +381,10 @@ static int cmd_watch(int argc, char **argv)
 			continue;
 		if (c == 't' && !parse_uint(optarg, 0, &timeout))
 			continue;
+		if (c == 's') {
+			state = optarg;
+			continue;
+		}
 		if (c == 'e') {
 			/* Everything after --exec is the command. */
 			exec = 1;
@@ -317,8 +397,10 @@ static int cmd_watch(int argc, char **argv)
 	if (exec) {
 		if (optind == argc)
 			return usage_error("%s", "watch: --exec needs a command");
-		return watch_exec(argv + optind, count, timeout);
+		return watch_exec(argv + optind, count, timeout, state);
 	}
+	if (state)
+		return usage_error("%s", "watch: --state goes with --exec");
 	if (optind != argc)
 		return usage_error("watch: unexpected argument '%s'",
 				   argv[optind]);

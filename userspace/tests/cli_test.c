@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -72,6 +73,33 @@ static int run(int nobody, ...)
 	close(pe[0]);
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[64];
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+static bool last_line_is(const char *path, const char *want)
+{
+	FILE *f = fopen(path, "r");
+	char line[64] = "", last[64] = "";
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		snprintf(last, sizeof(last), "%.*s", (int)strcspn(line, "\n"), line);
+	fclose(f);
+	return !strcmp(last, want);
 }
 
 static void *bump_soon(void *arg)
@@ -274,6 +302,36 @@ int main(int argc, char **argv)
 	tap_ok(watchers == 0 && outdated == 0,
 	       "its exit stops it counting: %u watchers, %u outdated",
 	       watchers, outdated);
+
+	/*
+	 * --state: a watcher restarted after a change it missed runs its hook
+	 * at once; with the same word recorded it does not (the control).
+	 */
+	unlink("/tmp/cli_state");
+	unlink("/tmp/cli_catchup");
+	rc = run(0, "watch", "--count", "1", "--timeout-ms", "300", "--state",
+		 "/tmp/cli_state", "--exec", "sh", "-c",
+		 "echo $RANDEPOCH_WORD >>/tmp/cli_catchup", NULL);
+	tap_ok(rc == 5 && count_lines("/tmp/cli_catchup") == 1,
+	       "watch --state, no record yet: the hook runs at once -> %d, %d run(s)",
+	       rc, count_lines("/tmp/cli_catchup"));
+	rc = run(0, "watch", "--count", "1", "--timeout-ms", "300", "--state",
+		 "/tmp/cli_state", "--exec", "sh", "-c",
+		 "echo $RANDEPOCH_WORD >>/tmp/cli_catchup", NULL);
+	tap_ok(rc == 5 && count_lines("/tmp/cli_catchup") == 1,
+	       "watch --state, same word: no run -> %d, %d run(s)", rc,
+	       count_lines("/tmp/cli_catchup"));
+	randepoch_bump(0, 0, &before);
+	rc = run(0, "watch", "--count", "1", "--timeout-ms", "300", "--state",
+		 "/tmp/cli_state", "--exec", "sh", "-c",
+		 "echo $RANDEPOCH_WORD >>/tmp/cli_catchup", NULL);
+	snprintf(expect, sizeof(expect), "%08x", before);
+	tap_ok(rc == 5 && count_lines("/tmp/cli_catchup") == 2 &&
+	       last_line_is("/tmp/cli_catchup", expect),
+	       "watch --state after a missed change: the hook runs for %s -> %d",
+	       expect, rc);
+	rc = run(0, "watch", "--state", "/tmp/cli_state", NULL);
+	tap_ok(rc == 1, "watch --state without --exec -> %d (want 1)", rc);
 	randepoch_close(&ep);
 	return tap_exit();
 }

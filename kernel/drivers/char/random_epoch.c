@@ -34,8 +34,10 @@
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
+#include <linux/irq_work.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/personality.h>
 #include <linux/poll.h>
 #include <linux/random_epoch.h>
 #include <linux/sched/signal.h>
@@ -45,9 +47,18 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
-/* The page all mappings share; the epoch word is its first 32 bits. */
-static struct page *epoch_page;
-static u32 *epoch_word;
+/*
+ * The page all mappings share; the epoch word is its first 32 bits. In the
+ * kernel image, like the vDSO's own pages, so that it exists from boot on:
+ * no allocation can fail and leave the vDSO pointing at a missing page.
+ */
+static u32 epoch_page_data[PAGE_SIZE / sizeof(u32)] __page_aligned_bss;
+static u32 *const epoch_word = &epoch_page_data[0];
+
+static struct page *random_epoch_page(void)
+{
+	return pfn_to_page(PHYS_PFN(__pa_symbol(epoch_page_data)));
+}
 
 /*
  * Serialises publication, so that concurrent notifications each advance the
@@ -70,7 +81,11 @@ static u64 epoch_seq;
 static unsigned int nr_watchers;
 static unsigned int nr_current;
 
-/* RNDEPOCHSETTLE waiters, woken when the last outdated watcher catches up. */
+/*
+ * RNDEPOCHSETTLE waiters, woken when the last outdated watcher catches up and
+ * after every publication (which may make the waiter's own descriptor an
+ * outdated watcher: EDEADLK).
+ */
 static DECLARE_WAIT_QUEUE_HEAD(settle_wait);
 
 /**
@@ -78,7 +93,8 @@ static DECLARE_WAIT_QUEUE_HEAD(settle_wait);
  * @consumed:	the word read() last returned (initially the word at
  *		creation); accessed with READ_ONCE()/WRITE_ONCE()
  * @watcher:	opened with %RNDGETEPOCHFD_WATCH; never changes
- * @acked_seq:	for a watcher, the epoch_seq it acknowledged; under epoch_lock
+ * @acked_seq:	for a watcher, the epoch_seq it acknowledged (one behind
+ *		epoch_seq for a new watcher); under epoch_lock
  */
 struct random_epoch_file {
 	u32 consumed;
@@ -100,13 +116,17 @@ static struct random_epoch_notifier criu_notifier = { .name = "criu" };
  */
 u32 random_epoch_read(void)
 {
-	if (unlikely(!epoch_word))
-		return 0;
 	/* Pairs with smp_store_release() in random_epoch_publish(). */
 	return smp_load_acquire(epoch_word);
 }
 EXPORT_SYMBOL_GPL(random_epoch_read);
 
+/*
+ * Reseeds the crng and publishes the next word with @n's ID. Takes
+ * spinlock_t locks (the crng's, the wait queues'): not from hard IRQ or NMI
+ * context, see random_epoch_notify(). Returns the published word, or 0 if @n
+ * is not registered.
+ */
 static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
 				u32 avoid)
 {
@@ -115,8 +135,8 @@ static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
 	u8 id = READ_ONCE(n->id);
 
 	/* Not (or no longer) registered: nothing to publish. */
-	if (!id || WARN_ON_ONCE(!epoch_word))
-		return random_epoch_read();
+	if (!id)
+		return 0;
 
 	/*
 	 * Reseed before publishing: whoever sees the new word and then calls
@@ -148,12 +168,25 @@ static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
 	 * random_epoch_poll() and with set_current_state() in the
 	 * wait_event_interruptible() of random_epoch_read_fop(): either the
 	 * waiter is on the queue here, or it sees the new word. Woken outside
-	 * the raw lock: the wait queue lock is a spinlock_t. Settle waiters
-	 * need no wake-up: a publication only adds outdated watchers.
+	 * the raw lock: the wait queue lock is a spinlock_t.
 	 */
 	if (wq_has_sleeper(&epoch_wait))
 		wake_up_interruptible_poll(&epoch_wait, EPOLLIN | EPOLLRDNORM);
+	/*
+	 * A settle waiter whose own descriptor this publication made an
+	 * outdated watcher must fail with EDEADLK now, not at its timeout.
+	 * The barrier in wq_has_sleeper() pairs with set_current_state() in
+	 * the wait_event_interruptible_timeout() of random_epoch_settle().
+	 */
+	if (wq_has_sleeper(&settle_wait))
+		wake_up_interruptible_all(&settle_wait);
 	return word;
+}
+
+static void random_epoch_deferred(struct irq_work *work)
+{
+	random_epoch_publish(container_of(work, struct random_epoch_notifier,
+					  deferred), false, 0);
 }
 
 /**
@@ -162,22 +195,49 @@ static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
  *
  * Call this when the state of userspace PRNGs may have been duplicated. The
  * crng is reseeded first; then the counter in the epoch word is incremented
- * and the word is published with @n's ID. Never sleeps: safe from any
- * context, hard IRQ included. Does nothing if @n is not registered, so a
- * driver need not check whether its registration succeeded.
+ * and the word is published with @n's ID. Does nothing if @n is not
+ * registered, so a driver need not check whether its registration succeeded.
  *
- * Return: the published word.
+ * Context: any context, NMI included; never sleeps. In process and softirq
+ * context the word is published before this returns. Hard IRQ and NMI
+ * handlers may not take a spinlock_t on PREEMPT_RT (lockdep's
+ * PROVE_RAW_LOCK_NESTING checks that on every config), and the reseed takes
+ * the crng's; from there the reseed and publication run from an irq_work
+ * that is queued here: right after the interrupt, in hard IRQ context
+ * on !PREEMPT_RT, and in the irq_work thread on PREEMPT_RT. Notifications
+ * on @n that arrive before that irq_work runs are published once. Must not
+ * be called with a raw_spinlock_t held in process or softirq context.
  */
-u32 random_epoch_notify(struct random_epoch_notifier *n)
+void random_epoch_notify(struct random_epoch_notifier *n)
 {
-	return random_epoch_publish(n, false, 0);
+	if (!READ_ONCE(n->id))
+		return;
+	if (in_hardirq() || in_nmi())
+		irq_work_queue(&n->deferred);
+	else
+		random_epoch_publish(n, false, 0);
 }
 EXPORT_SYMBOL_GPL(random_epoch_notify);
+
+static bool random_epoch_registered(struct random_epoch_notifier *n)
+{
+	lockdep_assert_held(&registry_lock);
+
+	return n->id && registry[n->id] == n;
+}
 
 static int random_epoch_register_locked(struct random_epoch_notifier *n, u8 id)
 {
 	lockdep_assert_held(&registry_lock);
 
+	/* Registered already: refuse, and leave the registration alone. */
+	if (random_epoch_registered(n))
+		return -EBUSY;
+	/*
+	 * On failure @n's ID is 0, whatever it held before, so that notifying
+	 * through it publishes nothing rather than a stale or random ID.
+	 */
+	WRITE_ONCE(n->id, 0);
 	if (!id) {
 		for (id = RANDOM_EPOCH_ID_DYNAMIC_FIRST; registry[id]; id++)
 			if (id == RANDOM_EPOCH_ID_MAX)
@@ -186,7 +246,11 @@ static int random_epoch_register_locked(struct random_epoch_notifier *n, u8 id)
 		return -EBUSY;
 	}
 	n->count = 0;
-	/* Pairs with READ_ONCE() in random_epoch_publish(), which may race. */
+	init_irq_work(&n->deferred, random_epoch_deferred);
+	/*
+	 * Pairs with READ_ONCE() in random_epoch_notify() and
+	 * random_epoch_publish(), which may race.
+	 */
 	WRITE_ONCE(n->id, id);
 	registry[id] = n;
 	return id;
@@ -198,9 +262,12 @@ static int random_epoch_register_locked(struct random_epoch_notifier *n, u8 id)
  *
  * Gives @n the lowest free ID from %RANDOM_EPOCH_ID_DYNAMIC_FIRST to
  * %RANDOM_EPOCH_ID_MAX. IDs are reused after random_epoch_unregister().
- * May sleep.
+ * On failure @n->id is 0, so random_epoch_notify() on @n does nothing.
  *
- * Return: the ID (> 0), or -ENOSPC when all dynamic IDs are taken.
+ * Context: process context; may sleep.
+ *
+ * Return: the ID (> 0), -ENOSPC when all dynamic IDs are taken, or -EBUSY
+ * if @n is registered already (its registration is left as it was).
  */
 int random_epoch_register(struct random_epoch_notifier *n)
 {
@@ -219,17 +286,25 @@ EXPORT_SYMBOL_GPL(random_epoch_register);
  * @id: one of the stable IDs below %RANDOM_EPOCH_ID_DYNAMIC_FIRST from
  *	<uapi/linux/random_epoch.h>
  *
- * For the notifiers whose IDs are part of the ABI. May sleep.
+ * For the notifiers whose IDs are part of the ABI. On failure @n->id is 0
+ * (unless @n was registered already), as with random_epoch_register().
  *
- * Return: @id, -EINVAL if @id is not a stable ID, or -EBUSY if it is taken.
+ * Context: process context; may sleep.
+ *
+ * Return: @id, -EINVAL if @id is not a stable ID, or -EBUSY if it is taken
+ * or @n is registered already.
  */
 int random_epoch_register_id(struct random_epoch_notifier *n, u8 id)
 {
 	int ret;
 
-	if (!id || id >= RANDOM_EPOCH_ID_DYNAMIC_FIRST)
-		return -EINVAL;
 	mutex_lock(&registry_lock);
+	if (!id || id >= RANDOM_EPOCH_ID_DYNAMIC_FIRST) {
+		if (!random_epoch_registered(n))
+			WRITE_ONCE(n->id, 0);
+		mutex_unlock(&registry_lock);
+		return -EINVAL;
+	}
 	ret = random_epoch_register_locked(n, id);
 	mutex_unlock(&registry_lock);
 	return ret;
@@ -241,16 +316,26 @@ EXPORT_SYMBOL_GPL(random_epoch_register_id);
  * @n: a registered notifier
  *
  * The caller must ensure that no random_epoch_notify() on @n runs
- * concurrently or later. The epoch word may still carry @n's ID until the
- * next notification. May sleep.
+ * concurrently or later (remove the interrupt handler that calls it first).
+ * A publication deferred from hard IRQ context is finished before this
+ * returns, so @n may be freed then. The epoch word may still carry @n's ID
+ * until the next notification.
+ *
+ * Context: process context; may sleep.
  */
 void random_epoch_unregister(struct random_epoch_notifier *n)
 {
+	bool registered;
+
 	mutex_lock(&registry_lock);
-	if (!WARN_ON_ONCE(!n->id || registry[n->id] != n))
+	registered = random_epoch_registered(n);
+	WARN_ON_ONCE(!registered);
+	if (registered)
 		registry[n->id] = NULL;
 	WRITE_ONCE(n->id, 0);
 	mutex_unlock(&registry_lock);
+	if (registered)
+		irq_work_sync(&n->deferred);
 }
 EXPORT_SYMBOL_GPL(random_epoch_unregister);
 
@@ -330,15 +415,20 @@ static bool random_epoch_self_outdated(struct random_epoch_file *ef)
 	return ret;
 }
 
+/*
+ * A new watcher starts outdated: a watcher that was restarted (by systemd,
+ * say) while the word changed must not skip that change. It catches up by
+ * comparing the word with the one it last adjusted to, adjusting if they
+ * differ, and acknowledging the current word.
+ */
 static void random_epoch_watch(struct random_epoch_file *ef)
 {
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&epoch_lock, flags);
 	ef->watcher = true;
-	ef->acked_seq = epoch_seq;
+	ef->acked_seq = epoch_seq - 1;
 	nr_watchers++;
-	nr_current++;
 	raw_spin_unlock_irqrestore(&epoch_lock, flags);
 }
 
@@ -462,10 +552,13 @@ static long random_epoch_fd_ioctl(struct file *file, unsigned int cmd,
 
 static vm_fault_t random_epoch_fault(struct vm_fault *vmf)
 {
+	struct page *page = random_epoch_page();
+
 	if (vmf->pgoff)
 		return VM_FAULT_SIGBUS;
-	get_page(epoch_page);
-	vmf->page = epoch_page;
+	/* As the vDSO's own pages: a kernel-image page, counted per mapping. */
+	get_page(page);
+	vmf->page = page;
 	return 0;
 }
 
@@ -480,6 +573,13 @@ static int random_epoch_mmap(struct file *file, struct vm_area_struct *vma)
 	/* One page shared by everyone: a private copy would go stale. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	/*
+	 * The legacy READ_IMPLIES_EXEC personality adds PROT_EXEC to every
+	 * readable mapping: such a process gets the page too, not executable.
+	 */
+	if ((vma->vm_flags & VM_EXEC) &&
+	    (current->personality & READ_IMPLIES_EXEC))
+		vm_flags_clear(vma, VM_EXEC);
 	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
 		return -EPERM;
 	/*
@@ -507,10 +607,16 @@ static int random_epoch_get_fd(unsigned long flags)
 	struct random_epoch_file *ef;
 	int fd;
 
-	if (flags & ~RNDGETEPOCHFD_FLAGS)
+	/* At the argument's full width: bits 32-63 are flags too. */
+	if (flags & ~(unsigned long)RNDGETEPOCHFD_FLAGS)
 		return -EINVAL;
-	if (!epoch_page)
-		return -ENODEV;
+	/*
+	 * Watchers hold every RNDEPOCHSETTLE in the system (an orchestrator's
+	 * network gate) until they acknowledge: only an administrator may
+	 * open one.
+	 */
+	if ((flags & RNDGETEPOCHFD_WATCH) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	ef = kzalloc(sizeof(*ef), GFP_KERNEL);
 	if (!ef)
 		return -ENOMEM;
@@ -543,6 +649,9 @@ static long random_epoch_bump(struct rand_epoch_bump __user *ubump)
 	/* Fail on an unwritable argument before anything changes. */
 	if (put_user(0, &ubump->word))
 		return -EFAULT;
+	/* Never report success for a bump that publishes nothing. */
+	if (!READ_ONCE(criu_notifier.id))
+		return -ENODEV;
 	bump.word = random_epoch_publish(&criu_notifier,
 					 bump.flags & RNDBUMPEPOCH_AVOID,
 					 bump.avoid);
@@ -572,11 +681,11 @@ long random_epoch_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
  * process, so that userspace finds the word without a descriptor. It is the
  * same page RNDGETEPOCHFD maps: one store publishes to both.
  *
- * Return: the page, or NULL before random_epoch_init() or if it failed.
+ * Return: the page; it exists from boot on.
  */
 struct page *random_epoch_vdso_page(void)
 {
-	return epoch_page;
+	return random_epoch_page();
 }
 
 static int random_epoch_notifiers_show(struct seq_file *m, void *v)
@@ -589,6 +698,8 @@ static int random_epoch_notifiers_show(struct seq_file *m, void *v)
 	random_epoch_counts(&c);
 	seq_printf(m, "word %#010x\n", random_epoch_read());
 	seq_printf(m, "watchers %u outdated %u\n", c.watchers, c.outdated);
+	/* One reference for the kernel, one per page table entry of a mapping. */
+	seq_printf(m, "page_refs %d\n", page_ref_count(random_epoch_page()));
 	seq_puts(m, "id name count\n");
 	mutex_lock(&registry_lock);
 	for (id = 1; id <= RANDOM_EPOCH_ID_MAX; id++) {
@@ -607,14 +718,13 @@ DEFINE_SHOW_ATTRIBUTE(random_epoch_notifiers);
 static int __init random_epoch_init(void)
 {
 	struct dentry *dir;
+	int ret;
 
-	epoch_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!epoch_page)
-		return -ENOMEM;
-	epoch_word = page_address(epoch_page);
-
-	if (random_epoch_register_id(&criu_notifier, RANDOM_EPOCH_ID_CRIU) < 0)
-		pr_warn("cannot register the CRIU notifier\n");
+	/* Without it RNDBUMPEPOCH fails with ENODEV: say so at boot too. */
+	ret = random_epoch_register_id(&criu_notifier, RANDOM_EPOCH_ID_CRIU);
+	if (ret < 0)
+		pr_err("cannot register the CRIU notifier (%d): RNDBUMPEPOCH fails\n",
+		       ret);
 
 	dir = debugfs_create_dir("random_epoch", NULL);
 	debugfs_create_file("notifiers", 0400, dir, NULL,

@@ -11,7 +11,13 @@
  *	register NAME	register a notifier; read the file for its ID
  *	unregister ID	unregister a notifier registered here
  *	notify ID [N]	notify N times (default 1) from process context
- *	notify_irq ID	notify once from hard IRQ context (irq_work)
+ *	notify_irq ID	notify once from hard IRQ context (a hard irq_work;
+ *			EIO if it did not run in hard IRQ context) and wait
+ *			for the publication it defers
+ *	register_fail	register a notifier whose ID field holds garbage
+ *			under a taken stable ID, then notify through it:
+ *			fails the write with the registration's errno
+ *			(EBUSY); the epoch word must not change
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -40,13 +46,39 @@ static int test_last_id;
 static struct dentry *test_dir;
 
 static struct random_epoch_notifier *test_irq_target;
+static bool test_irq_in_hardirq;
 
 static void test_irq_notify(struct irq_work *work)
 {
+	test_irq_in_hardirq = in_hardirq();
 	random_epoch_notify(test_irq_target);
 }
 
-static DEFINE_IRQ_WORK(test_irq_work, test_irq_notify);
+/* Hard: runs in hard IRQ context on every config, PREEMPT_RT included. */
+static struct irq_work test_irq_work = IRQ_WORK_INIT_HARD(test_irq_notify);
+
+/* A failed registration must leave nothing a notification could publish. */
+static int test_register_fail(void)
+{
+	struct random_epoch_notifier *n;
+	int ret;
+
+	n = kmalloc(sizeof(*n), GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	/* What an uninitialised allocation might hold. */
+	memset(n, 0xa5, sizeof(*n));
+	n->name = "register_fail";
+	ret = random_epoch_register_id(n, RANDOM_EPOCH_ID_CRIU);
+	if (ret >= 0) {
+		random_epoch_unregister(n);
+		ret = -EINVAL;
+	} else {
+		random_epoch_notify(n);
+	}
+	kfree(n);
+	return ret;
+}
 
 static int test_register(const char *name)
 {
@@ -90,12 +122,17 @@ static int test_command(char *cmd)
 	char *arg;
 
 	arg = strchr(cmd, ' ');
-	if (!arg)
+	if (arg)
+		*arg++ = '\0';
+	else if (!strcmp(cmd, "register_fail"))
+		arg = "";
+	else
 		return -EINVAL;
-	*arg++ = '\0';
 
 	if (!strcmp(cmd, "register"))
 		return test_register(arg);
+	if (!strcmp(cmd, "register_fail"))
+		return test_register_fail();
 	if (strcmp(cmd, "unregister") && strcmp(cmd, "notify") &&
 	    strcmp(cmd, "notify_irq"))
 		return -EINVAL;
@@ -116,8 +153,13 @@ static int test_command(char *cmd)
 		}
 	} else {
 		test_irq_target = &t->n;
+		test_irq_in_hardirq = false;
 		irq_work_queue(&test_irq_work);
 		irq_work_sync(&test_irq_work);
+		if (!test_irq_in_hardirq)
+			return -EIO;
+		/* The publication random_epoch_notify() deferred. */
+		irq_work_sync(&t->n.deferred);
 	}
 	return 0;
 }

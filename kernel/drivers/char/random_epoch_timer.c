@@ -58,11 +58,16 @@ static int random_epoch_timer_sysctl(const struct ctl_table *table, int write,
 	}
 	/* Pairs with READ_ONCE() in random_epoch_timer_fn(). */
 	WRITE_ONCE(epoch_timer_ms, ms);
+	/*
+	 * Disabling waits for a run under way, which would otherwise notify
+	 * once more and requeue itself after this write returned; the work
+	 * does not take epoch_timer_lock, so waiting under it is safe.
+	 */
 	if (ms)
 		mod_delayed_work(system_unbound_wq, &epoch_timer_work,
 				 msecs_to_jiffies(ms));
 	else
-		cancel_delayed_work(&epoch_timer_work);
+		cancel_delayed_work_sync(&epoch_timer_work);
 out:
 	mutex_unlock(&epoch_timer_lock);
 	return ret;

@@ -12,6 +12,7 @@
 #define _LINUX_RANDOM_EPOCH_H
 
 #include <linux/errno.h>
+#include <linux/irq_work.h>
 #include <linux/types.h>
 #include <uapi/linux/random_epoch.h>
 
@@ -24,18 +25,21 @@ struct page;
  * @id:		set by registration: the ID published in the epoch word.
  * @count:	notifications published through this notifier since it was
  *		registered; written under the publication lock.
+ * @deferred:	publishes for random_epoch_notify() calls made in hard IRQ or
+ *		NMI context; set up by registration.
  */
 struct random_epoch_notifier {
 	const char *name;
 	u8 id;
 	u64 count;
+	struct irq_work deferred;
 };
 
 #ifdef CONFIG_RANDOM_EPOCH
 int random_epoch_register(struct random_epoch_notifier *n);
 int random_epoch_register_id(struct random_epoch_notifier *n, u8 id);
 void random_epoch_unregister(struct random_epoch_notifier *n);
-u32 random_epoch_notify(struct random_epoch_notifier *n);
+void random_epoch_notify(struct random_epoch_notifier *n);
 u32 random_epoch_read(void);
 
 /* For drivers/char/random.c only. */
@@ -57,10 +61,7 @@ static inline int random_epoch_register_id(struct random_epoch_notifier *n, u8 i
 
 static inline void random_epoch_unregister(struct random_epoch_notifier *n) { }
 
-static inline u32 random_epoch_notify(struct random_epoch_notifier *n)
-{
-	return 0;
-}
+static inline void random_epoch_notify(struct random_epoch_notifier *n) { }
 
 static inline u32 random_epoch_read(void)
 {

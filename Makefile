@@ -4,6 +4,9 @@
 #   make test	install what is missing, build the kernel and the guest,
 #		boot it under QEMU, run every test (the CI entry point)
 #   make demo	the main job, shown in QEMU (see README.md)
+#   make packages	the Debian packages: userspace .debs (debian/) and the
+#		kernel's (make bindeb-pkg), into build/deb/
+#   make debian-image	a Debian 13 guest image with them (build/debian-image/)
 #
 # Everything built lands in build/ (ignored by git).
 
@@ -28,7 +31,7 @@ GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 # The userspace library, CLI and reference PRNG (userspace/Makefile).
 USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 
-.PHONY: bench demo series checkpatch all deps kernel kernel-debug kcsan userspace guest test test-quick clean
+.PHONY: packages debian-image test-debian bench demo series checkpatch all deps kernel kernel-debug kcsan userspace guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -88,7 +91,7 @@ kcsan: guest
 
 # The main job, shown: VM snapshot clones and CRIU restores, with and
 # without the epoch check.
-demo: guest
+demo: guest debian-image
 	@$(PYTHON) scripts/demo.py
 
 # Benchmarks side by side in one guest boot, and the per-draw one natively
@@ -109,6 +112,23 @@ series: kernel
 # Only the checkpatch part (make test runs it too).
 checkpatch: kernel
 	@$(PYTHON) scripts/series.py --no-build
+
+# Debian packages, built by Debian's tooling into build/deb/.
+packages: deps
+	@scripts/debian_packages.sh
+	@scripts/kernel.sh debian
+
+# The Debian 13 guest image (mmdebstrap) with those packages installed.
+debian-image: packages
+	@scripts/debian_image.sh
+
+# The Debian VM clone test alone (selftests/host/debian_clone_test.py).
+# "RANDEPOCH_DEBIAN=1 make test" runs it with everything else.
+test-debian: debian-image
+	@RANDEPOCH_DEBIAN=1 $(PYTHON) selftests/host/debian_clone_test.py
+ifeq ($(RANDEPOCH_DEBIAN),1)
+test: debian-image
+endif
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/guest $(BUILD)/selftests $(BUILD)/initramfs*

@@ -17,18 +17,22 @@ PACKAGES=(
 	python3-matplotlib	# the benchmark plot
 	openssl valgrind	# the OpenSSL provider's host tests
 	systemd openssh-client debianutils # systemd-analyze verify, the example hooks
+	dpkg-dev debhelper lintian pkgconf # make packages: the .debs, the Debian way
+	mmdebstrap e2fsprogs	# the Debian 13 guest image (mkfs.ext4 -d)
+	rsync			# make bindeb-pkg
 )
 
 # QEMU 10.0, the version Debian 13 users run (it has -device vmclock), comes
 # from bookworm-backports through a sources file of our own; the machine's
 # existing sources are never edited.
 BACKPORTS_SOURCES=/etc/apt/sources.list.d/randepoch-bookworm-backports.sources
-BACKPORTS=(qemu-system-x86)
+BACKPORTS=(qemu-system-x86 qemu-utils)	# qemu-img: the Debian guest's qcow2 overlays
 QEMU_MIN=10.0
 
 missing=()
 qemu_version=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
-if [ -z "$qemu_version" ] || dpkg --compare-versions "${qemu_version#*:}" lt "$QEMU_MIN"; then
+if [ -z "$qemu_version" ] || dpkg --compare-versions "${qemu_version#*:}" lt "$QEMU_MIN" ||
+	! dpkg-query -W -f='${Status}' qemu-utils 2>/dev/null | grep -q "ok installed"; then
 	need_backports=1
 else
 	need_backports=0

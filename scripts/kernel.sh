@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the patched 6.12 kernel.
 #
-#   scripts/kernel.sh [FLAVOUR]	FLAVOUR is "test" (default), "debug" or "kcsan"
+#   scripts/kernel.sh [FLAVOUR]	FLAVOUR is "test" (default), "debug", "kcsan" or
+#				"debian" (the Debian guest's kernel, packaged
+#				by make bindeb-pkg into build/deb/)
 #
 # 1. Extract Debian's linux-source-6.12 once into build/src.
 # 2. Lay kernel/ over it: hook patches (kernel/patches/series order) applied to
@@ -11,7 +13,8 @@
 #    changed are written, so make rebuilds only what changed.
 # 3. tinyconfig + kernel/config/*.config fragments, merged with
 #    merge_config.sh; every requested option is checked to have landed.
-# 4. make bzImage with ccache into build/obj-FLAVOUR.
+# 4. make bzImage with ccache into build/obj-FLAVOUR; for "debian", make
+#    bindeb-pkg there instead (the kernel's own Debian packaging).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,7 +35,8 @@ case $FLAVOUR in
 test) FRAGMENTS=("$TOP/kernel/config/randepoch.config") ;;
 debug) FRAGMENTS=("$TOP/kernel/config/randepoch.config" "$TOP/kernel/config/debug.config") ;;
 kcsan) FRAGMENTS=("$TOP/kernel/config/randepoch.config" "$TOP/kernel/config/kcsan.config") ;;
-*) die "unknown kernel flavour '$FLAVOUR' (test, debug or kcsan)" ;;
+debian) FRAGMENTS=("$TOP/kernel/config/randepoch.config" "$TOP/kernel/config/debian.config") ;;
+*) die "unknown kernel flavour '$FLAVOUR' (test, debug, kcsan or debian)" ;;
 esac
 
 # --- 1. extract ------------------------------------------------------------
@@ -155,26 +159,55 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_MAXSIZE=${CCACHE_MAX
 # Paths relative to the checkout, so that a second work tree or a CI clone
 # in another folder hits the cache this one filled.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
+check_warnings() {
+	# Any warning in a directory that holds a file we add or patch fails the
+	# build (drivers/char, drivers/virt, arch/x86/entry/vdso, include/linux, ...),
+	# and so does any warning that names our code. Elsewhere upstream's own
+	# warnings are left alone: the debug flavour's KASAN frames trip
+	# -Wframe-larger-than in drivers/tty and lib/zstd.
+	ourdirs=$(for f in "${!WANT[@]}"; do d=$(dirname "$f"); [ "$d" = . ] || echo "$d/"; done | sort -u)
+	ours_warned=$(grep "warning:" "$LOGS/kernel-$FLAVOUR.log" | while read -r line; do
+		# Absolute, or relative to the object tree (ccache's base dir).
+		path=${line#*"${KSRC##*/}"/}
+		case $line in *random_epoch*) echo "$line"; continue ;; esac
+		for d in $ourdirs; do
+			case $path in "$d"*) echo "$line"; break ;; esac
+		done
+	done || true)
+	if [ -n "$ours_warned" ]; then
+		echo "$ours_warned" >&2
+		die "warnings in or about our code in the $FLAVOUR kernel build (log: $LOGS/kernel-$FLAVOUR.log)"
+	fi
+}
+
+if [ "$FLAVOUR" = debian ]; then
+	# The kernel's own packaging: linux-image-VERSION-randepoch and
+	# linux-libc-dev, with dpkg-buildpackage. No modules, so no headers
+	# package (whose build dependency gcc-x86-64-linux-gnu bookworm lacks).
+	DEB=$BUILD/deb
+	mkdir -p "$DEB"
+	stamp=$( (echo "$cfghash"; cd "$KSRC" && cat "${!WANT[@]}" 2>/dev/null) | sha1sum | cut -c1-40)
+	if [ "$(cat "$DEB/.kernel-inputs" 2>/dev/null)" = "$stamp" ] && ls "$DEB"/linux-image-*-randepoch_*.deb >/dev/null 2>&1; then
+		step "kernel: $(cd "$DEB" && ls linux-image-*-randepoch_*.deb) up to date"
+		exit 0
+	fi
+	step "kernel: make bindeb-pkg ($FLAVOUR, -j$(nproc), ccache; log: $LOGS/kernel-$FLAVOUR.log)"
+	t0=$(date +%s)
+	rm -f "$BUILD"/linux-*.deb "$BUILD"/linux-upstream_* "$DEB"/linux-*.deb
+	run_logged "$LOGS/kernel-$FLAVOUR.log" make -C "$KSRC" O="$KOBJ" CC="ccache gcc" -j"$(nproc)" \
+		LOCALVERSION=-randepoch KDEB_PKGVERSION="$KVERSION-1" KDEB_COMPRESS=gzip \
+		DPKG_FLAGS="-Ppkg.linux-upstream.nokernelheaders" bindeb-pkg
+	check_warnings
+	mv "$BUILD"/linux-image-*.deb "$BUILD"/linux-libc-dev_*.deb "$DEB"/
+	rm -f "$BUILD"/linux-upstream_*
+	echo "$stamp" >"$DEB/.kernel-inputs"
+	cp "$KOBJ/arch/x86/boot/bzImage" "$BUILD/bzImage-$FLAVOUR"
+	step "kernel: built Linux $KVERSION in $(($(date +%s) - t0))s -> $(cd "$DEB" && ls linux-*.deb | tr '\n' ' ')"
+	exit 0
+fi
 step "kernel: building bzImage ($FLAVOUR, -j$(nproc), ccache; log: $LOGS/kernel-$FLAVOUR.log)"
 t0=$(date +%s)
 run_logged "$LOGS/kernel-$FLAVOUR.log" make -C "$KSRC" O="$KOBJ" CC="ccache gcc" -j"$(nproc)" bzImage
-# Any warning in a directory that holds a file we add or patch fails the
-# build (drivers/char, drivers/virt, arch/x86/entry/vdso, include/linux, ...),
-# and so does any warning that names our code. Elsewhere upstream's own
-# warnings are left alone: the debug flavour's KASAN frames trip
-# -Wframe-larger-than in drivers/tty and lib/zstd.
-ourdirs=$(for f in "${!WANT[@]}"; do d=$(dirname "$f"); [ "$d" = . ] || echo "$d/"; done | sort -u)
-ours_warned=$(grep "warning:" "$LOGS/kernel-$FLAVOUR.log" | while read -r line; do
-	# Absolute, or relative to the object tree (ccache's base dir).
-	path=${line#*"${KSRC##*/}"/}
-	case $line in *random_epoch*) echo "$line"; continue ;; esac
-	for d in $ourdirs; do
-		case $path in "$d"*) echo "$line"; break ;; esac
-	done
-done || true)
-if [ -n "$ours_warned" ]; then
-	echo "$ours_warned" >&2
-	die "warnings in or about our code in the $FLAVOUR kernel build (log: $LOGS/kernel-$FLAVOUR.log)"
-fi
+check_warnings
 cp "$KOBJ/arch/x86/boot/bzImage" "$BUILD/bzImage-$FLAVOUR"
 step "kernel: built Linux $KVERSION in $(($(date +%s) - t0))s -> build/bzImage-$FLAVOUR"

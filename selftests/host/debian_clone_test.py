@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A real Debian 13 VM, cloned: our .debs installed with apt, the
+randepoch-hooks unit under systemd renewing the SSH host keys, and a network
+gate that opens only after every clone has renewed them.
+
+The host plays the orchestrator (scripts/debian_vm.py): guest-fsfreeze-freeze
+through qemu-guest-agent, stop, save the VM to a file, cont and thaw the
+original; then CLONES clones start from the file, each with a new VM
+generation ID, and are thawed one by one. From each clone's resume the host
+runs ssh-keyscan (ed25519, ecdsa, rsa) against it in a tight loop over QEMU
+user networking (127.0.0.1).
+
+Required:
+  - quiesced snapshot: no host key any clone ever presents is the
+    snapshot's, and no key is presented by two clones; the time from resume
+    to the first accepted connection is reported per clone;
+  - control, the stock image (no randepoch packages): every clone presents
+    the snapshot's keys;
+  - snapshot without the agent (as on Firecracker): the connections
+    answered with the snapshot's keys and the time until the gate closed
+    are counted and reported (build/results/debian_clone.json);
+  - a failing hook: the gate stays closed, the thaw's settle times out,
+    "randepoch show" shows the outdated watcher and the journal says why.
+Plain TAP. Runs only with RANDEPOCH_DEBIAN=1 (make test-debian, or
+RANDEPOCH_DEBIAN=1 make test, which also build the packages and the image);
+otherwise, or without the image, it reports one skipped test.
+"""
+
+import json
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import debian_vm  # noqa: E402
+import qemu  # noqa: E402
+from debian_vm import DebianVM, Scanner, keyscan, wait_ssh  # noqa: E402
+from tap import Tap  # noqa: E402
+
+CLONES = int(os.environ.get("RANDEPOCH_DEBIAN_CLONES", "4"))
+NOAGENT_CLONES = 2
+RESULTS = os.path.join(qemu.BUILD, "results")
+WORK = os.path.join(qemu.BUILD, "debian-vm")
+# The gate's log and the unit's, in one stream (journalctl ORs across "+").
+JOURNAL = "SYSLOG_IDENTIFIER=randepoch-gate + _SYSTEMD_UNIT=randepoch-hooks.service"
+# Under TCG, with every clone making RSA, ECDSA and Ed25519 keys on two host
+# cores, the hooks take tens of seconds: the orchestrator allows 5 minutes
+# (/etc/default/randepoch-gate in the source, before the snapshot).
+SETTLE_MS = 300000
+
+tap = Tap()
+
+
+def boot(name, image):
+    vm = DebianVM.boot(name, image=image, work=WORK)
+    return vm
+
+
+def ready(vm, what):
+    if not vm.wait_agent(600):
+        tap.check(False, "%s boots to qemu-guest-agent" % what, "\n".join(vm.tail(40)))
+        return None
+    t_agent = time.monotonic() - vm.t0
+    keys = wait_ssh(vm, 300)
+    tap.check(bool(keys), "%s boots, sshd answers ssh-keyscan on 127.0.0.1:%d (agent up %.0fs, sshd %.0fs from start)"
+              % (what, vm.port, t_agent, time.monotonic() - vm.t0),
+              "\n".join(vm.tail(40)))
+    return keys
+
+
+def clones_from(src, tag, image, count, use_agent=True, settle_wait=180):
+    """Snapshot src and start count clones; scan each from its resume, thaw
+    each (with the agent); returns (snapshot keys, clones, scanners, thaw results)."""
+    state = os.path.join(WORK, "%s.state" % tag)
+    disk = os.path.join(WORK, "%s.snap.qcow2" % tag)
+    # A mark in the journal just before the snapshot: the clones' journals
+    # then time the gate from it on the guest's clock, which stands still
+    # while the VM is stopped and saved.
+    src.sh("logger -t randepoch-test snapshot-now")
+    t = src.snapshot(state, disk, use_agent=use_agent)
+    tap.diag("%s: snapshot %s the agent: %s" % (tag, "with" if use_agent else "without",
+             ", ".join("%s %.2fs" % (k, v) if isinstance(v, float) else "%s %s" % (k, v)
+                       for k, v in t.items())))
+    src.qmp("stop")        # the original waits, its CPU goes to the clones
+    clones = [DebianVM.clone("%s-%d" % (tag, i), state, disk, image=image, work=WORK)
+              for i in range(count)]
+    scanners, thaws = [], [None] * count
+    for g in clones:
+        while g.qmp("query-status").get("status") == "inmigrate":
+            time.sleep(0.05)
+    for g in clones:
+        g.qmp("cont")
+        s = Scanner(g, time.monotonic())
+        s.start()
+        scanners.append(s)
+
+    def thaw(i, g):
+        t0 = time.monotonic()
+        try:
+            g.agent("guest-fsfreeze-thaw", timeout=settle_wait)
+            thaws[i] = ("ok", time.monotonic() - t0)
+        except Exception as e:   # noqa: BLE001 - reported
+            thaws[i] = ("error: %s" % e, time.monotonic() - t0)
+    threads = []
+    if use_agent:
+        for i, g in enumerate(clones):
+            th = threading.Thread(target=thaw, args=(i, g), daemon=True)
+            th.start()
+            threads.append(th)
+    return state, disk, clones, scanners, threads, thaws
+
+
+def settle_scans(scanners, want_accepted=3, timeout=240):
+    """Let each scanner run until it saw want_accepted answers, or timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(sum(1 for _, k in s.scans if k) >= want_accepted for s in scanners):
+            break
+        time.sleep(0.5)
+    for s in scanners:
+        s.stop.set()
+    for s in scanners:
+        s.join(10)
+
+
+def finish(state, disk, clones):
+    for g in clones:
+        g.kill()
+        g.wait()
+    for f in [state, disk] + [g.disk for g in clones]:
+        if os.path.exists(f):
+            os.unlink(f)
+
+
+def main():
+    why = None
+    if os.environ.get("RANDEPOCH_DEBIAN") != "1":
+        why = "RANDEPOCH_DEBIAN=1 not set (make test-debian)"
+    elif not os.path.exists(debian_vm.VMLINUZ) or \
+            not os.path.exists(os.path.join(debian_vm.IMAGE_DIR, "stock.img")):
+        why = "no Debian image (make debian-image)"
+    if why:
+        tap.skip("Debian 13 VM clones", why)
+        tap.done()
+    os.makedirs(WORK, exist_ok=True)
+    os.makedirs(RESULTS, exist_ok=True)
+    results = {"clones": CLONES, "accel": qemu.accel_name()}
+
+    # Both sources boot at once.
+    src = boot("deb-source", "randepoch")
+    ctl = boot("deb-stock-source", "stock")
+    k0 = ready(src, "randepoch image")
+    c0 = ready(ctl, "stock image (control)")
+    if not k0 or not c0:
+        src.kill(); ctl.kill()
+        tap.done()
+    rc, out = src.sh("systemctl is-active randepoch-hooks.service; randepoch show; "
+                     "/usr/libexec/randepoch/randepoch-gate status; "
+                     "dpkg-query -W -f='${Package} ${Version}\\n' randepoch randepoch-hooks "
+                     "librandepoch0 randepoch-openssl-provider systemd openssh-server "
+                     "qemu-guest-agent nftables openssl; uname -r; cat /etc/machine-id")
+    tap.diag("source: " + out.strip().replace("\n", "; "))
+    tap.check(out.startswith("active") and "open" in out,
+              "the source runs randepoch-hooks.service under systemd, gate open", out)
+    src.sh("echo RANDEPOCH_SETTLE_TIMEOUT_MS=%d >/etc/default/randepoch-gate" % SETTLE_MS)
+
+    # --- control: the stock image -----------------------------------------
+    st, dk, cl, sc, th, thaws = clones_from(ctl, "deb-stock", "stock", CLONES)
+    settle_scans(sc)
+    for t in th:
+        t.join(60)
+    seen = [s.keys() for s in sc]
+    tap.check(all(k == c0 for k in seen),
+              "control (stock image): all %d clones present the snapshot's host keys" % CLONES,
+              "snapshot %s\nclones %s" % (sorted(c0), [sorted(k) for k in seen]))
+    finish(st, dk, cl)
+    ctl.kill(); ctl.wait()
+
+    # --- quiesced snapshot ------------------------------------------------------
+    st, dk, cl, sc, th, thaws = clones_from(src, "deb-clone", "randepoch", CLONES,
+                                            settle_wait=SETTLE_MS / 1000 + 60)
+    for t in th:
+        t.join(SETTLE_MS / 1000 + 90)
+    settle_scans(sc)
+    seen = [s.keys() for s in sc]
+    firsts = [s.first_accepted() for s in sc]
+    every = set().union(*seen)
+    tap.check(all(seen) and not (every & k0),
+              "quiesced snapshot: no clone ever presents a snapshot host key (%d scans, %d keys seen)"
+              % (sum(len(s.scans) for s in sc), len(every)),
+              "snapshot %s\nclones %s" % (sorted(k0), [sorted(k) for k in seen]))
+    shared = [(i, j) for i in range(CLONES) for j in range(i + 1, CLONES) if seen[i] & seen[j]]
+    tap.check(all(seen) and not shared,
+              "quiesced snapshot: no host key shared by two clones", "shared: %s" % shared)
+    tap.check(all(t and t[0] == "ok" for t in thaws),
+              "every clone's thaw returned (settle, then the gate opened)", str(thaws))
+    for i, s in enumerate(sc):
+        refused = sum(1 for _, k in s.scans if not k)
+        tap.diag("clone %d: first accepted connection %.1fs after resume (%d refused before), thaw %s in %.1fs"
+                 % (i, firsts[i] or -1, refused, thaws[i][0] if thaws[i] else "?",
+                    thaws[i][1] if thaws[i] else -1))
+    results["quiesced"] = {"first_accepted_s": firsts, "thaw_s": [t[1] if t else None for t in thaws],
+                           "scans": [len(s.scans) for s in sc]}
+    gates = [g.sh("/usr/libexec/randepoch/randepoch-gate status")[1].strip() for g in cl]
+    tap.check(all(x == "open" for x in gates),
+              "after the thaw every clone's gate is open (settled within the timeout)", str(gates))
+    rc, out = cl[0].sh("journalctl -b -o short-monotonic --no-pager " + JOURNAL + " | tail -n 14")
+    tap.diag("clone 0 journal:\n" + out.rstrip())
+    finish(st, dk, cl)
+
+    # The original, thawed, is not a clone: it keeps its keys.
+    src.qmp("cont")
+    tap.check(keyscan(src.port) == k0, "the original, thawed, keeps its host keys")
+
+    # --- snapshot without the agent (Firecracker) --------------------------------
+    st, dk, cl, sc, th, thaws = clones_from(src, "deb-noagent", "randepoch", NOAGENT_CLONES,
+                                            use_agent=False)
+    settle_scans(sc)
+    stale = [sum(1 for _, k in s.scans if k & k0) for s in sc]
+    closed = []
+    for s in sc:
+        last_old = max((t for t, k in s.scans if k & k0), default=None)
+        first_refused = next((t for t, k in s.scans if not k and (last_old is None or t > last_old)), None)
+        closed.append(first_refused)
+    new_ok = all(s.keys() - k0 for s in sc)
+    guest_closed = []
+    for g in cl:
+        rc, out = g.sh("journalctl -b --no-pager -o short-monotonic "
+                       "SYSLOG_IDENTIFIER=randepoch-test + SYSLOG_IDENTIFIER=randepoch-gate")
+        mark = close = None
+        for line in out.splitlines():
+            try:
+                ts = float(line.split("]")[0].strip("[ "))
+            except ValueError:
+                continue
+            if "snapshot-now" in line:
+                mark, close = ts, None
+            elif mark is not None and close is None and "closed (epoch-change" in line:
+                close = ts
+        guest_closed.append(round(close - mark, 3) if mark is not None and close is not None else None)
+    tap.check(new_ok, "without the agent: every clone ends up presenting new keys")
+    for i, s in enumerate(sc):
+        tap.diag("no agent, clone %d: %d scans (3 connections each) answered with the snapshot's keys; "
+                 "gate closed %s s after resume on the guest's clock, first refused scan at %.2f s "
+                 "(host), first new key at %.1f s"
+                 % (i, stale[i], guest_closed[i], closed[i] if closed[i] is not None else -1,
+                    next((t for t, k in s.scans if k and not (k & k0)), -1)))
+    tap.check(all(x is not None for x in guest_closed),
+              "without the agent: the first hook closed the gate in every clone (%s s after resume)"
+              % guest_closed)
+    results["no_agent"] = {"stale_scans": stale, "first_refused_scan_s": closed,
+                           "gate_closed_guest_s": guest_closed}
+    finish(st, dk, cl)
+
+    # --- a failing hook -------------------------------------------------------------
+    src.qmp("cont")
+    src.sh("printf '#!/bin/sh\\necho \"70-test-fails: cannot renew (test)\" >&2\\nexit 1\\n' "
+           ">/etc/randepoch/hooks.d/70-test-fails && chmod 755 /etc/randepoch/hooks.d/70-test-fails && "
+           "echo RANDEPOCH_SETTLE_TIMEOUT_MS=5000 >/etc/default/randepoch-gate")
+    st, dk, cl, sc, th, thaws = clones_from(src, "deb-failhook", "randepoch", 1, settle_wait=120)
+    for t in th:
+        t.join(130)
+    time.sleep(5)
+    sc[0].stop.set()
+    sc[0].join(10)
+    g = cl[0]
+    accepted = sum(1 for _, k in sc[0].scans if k)
+    rc1, show = g.sh("randepoch show")
+    rc2, gate = g.sh("/usr/libexec/randepoch/randepoch-gate status")
+    rc3, journal = g.sh("journalctl -b --no-pager -o cat " + JOURNAL + " | tail -n 20")
+    tap.diag("failing hook clone: " + show.strip() + "; gate: " + gate.strip().replace("\n", " "))
+    tap.diag("journal:\n" + journal.rstrip())
+    tap.check(accepted == 0 and rc2 == 1 and "epoch-change" in gate and "fsfreeze" in gate,
+              "a failing hook: the gate stays closed (%d scans, %d accepted)" % (len(sc[0].scans), accepted),
+              gate)
+    tap.check("outdated 1" in show, "a failing hook: randepoch show shows the outdated watcher", show)
+    tap.check("70-test-fails: cannot renew" in journal and "settle failed" in journal,
+              "a failing hook: the journal names the hook and the settle timeout", journal)
+    finish(st, dk, cl)
+    src.kill(); src.wait()
+    os.unlink(src.disk)
+
+    with open(os.path.join(RESULTS, "debian_clone.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()

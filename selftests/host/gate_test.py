@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from tap import Tap  # noqa: E402
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GATE_DIR = os.path.join(TOP, "userspace", "systemd", "gate")
 GATE = os.path.join(GATE_DIR, "randepoch-gate")
@@ -32,13 +35,8 @@ case "$*" in
 esac
 """
 
-results = []
-
-
-def ok(cond, name, detail=""):
-    results.append((bool(cond), name))
-    if not cond and detail:
-        print("# " + detail.replace("\n", "\n# "))
+tap = Tap()
+ok = tap.check
 
 
 def main():
@@ -138,10 +136,7 @@ def main():
            "fsfreeze thaw, settled: the gate opens", p.stdout)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % len(results))
-    for i, (good, name) in enumerate(results, 1):
-        print("%sok %d %s" % ("" if good else "not ", i, name))
-    return 0 if all(g for g, _ in results) else 1
+    tap.done()
 
 
 if __name__ == "__main__":

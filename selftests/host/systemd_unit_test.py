@@ -16,16 +16,16 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from tap import Tap  # noqa: E402
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UNIT = os.path.join(TOP, "userspace", "systemd", "randepoch-hooks.service")
 HOOKS = os.path.join(TOP, "userspace", "systemd", "hooks.d")
 CLI = os.path.join(TOP, "build", "userspace", "randepoch")
 
-results = []
-
-
-def ok(cond, name):
-    results.append((bool(cond), name))
+tap = Tap()
+ok = tap.check
 
 
 def run(cmd, env=None):
@@ -109,10 +109,7 @@ def main():
            "the SSH hook fails without its directory (rc %d), keys unchanged" % p.returncode)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % len(results))
-    for i, (good, name) in enumerate(results, 1):
-        print("%sok %d %s" % ("" if good else "not ", i, name))
-    return 0 if all(g for g, _ in results) else 1
+    tap.done()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 # checked with lintian.
 #
 # The source package is staged in build/deb/randepoch-VERSION from the
-# files it needs (debian/, userspace/, uapi/, the docs it ships) plus the
+# files it needs (debian/, userspace/, uapi/, scripts/tap/, the docs it ships) plus the
 # kernel's reference vDSO parser (CC0) from linux-source-6.12, so that it
 # builds on its own; the .debs, .dsc and .changes land in build/deb/.
 set -euo pipefail
@@ -17,7 +17,7 @@ SRC=$DEB/randepoch-$VERSION
 VDSO=tools/testing/selftests/vDSO
 
 # Rebuild only when an input changed.
-inputs=$(cd "$TOP" && find debian userspace uapi docs/openssl.md docs/userspace.md README.md -type f | sort)
+inputs=$(cd "$TOP" && find debian userspace uapi scripts/tap docs/openssl.md docs/userspace.md README.md -type f | sort)
 hash=$( (cd "$TOP" && cat $inputs; echo "$inputs") | sha1sum | cut -c1-40)
 if [ "$(cat "$DEB/.inputs" 2>/dev/null)" = "$hash" ] && ls "$DEB"/randepoch_"$VERSION"_*.changes >/dev/null 2>&1; then
 	step "packages: userspace .debs up to date ($(cd "$DEB" && ls ./*.deb | grep -v linux- | wc -l) in build/deb)"
@@ -27,7 +27,9 @@ fi
 step "packages: staging the source package randepoch $VERSION"
 rm -rf "$SRC" "$DEB"/randepoch_* "$DEB"/librandepoch* "$DEB"/randepoch-*_*
 mkdir -p "$SRC/third_party/linux/$VDSO" "$SRC/docs"
-(cd "$TOP" && cp -a debian userspace uapi README.md "$SRC/" && cp docs/openssl.md docs/userspace.md "$SRC/docs/")
+# scripts/tap: the TAP helpers the userspace tests (make check) include.
+(cd "$TOP" && cp -a debian userspace uapi README.md "$SRC/" && cp docs/openssl.md docs/userspace.md "$SRC/docs/" &&
+	cp -a --parents scripts/tap "$SRC/")
 VDSO_CACHE=$BUILD/vdso-parser		# unpacking two files reads the whole tarball
 if [ -f "$KPRISTINE/$VDSO/parse_vdso.c" ]; then
 	cp "$KPRISTINE/$VDSO"/parse_vdso.[ch] "$SRC/third_party/linux/$VDSO/"

@@ -38,7 +38,8 @@
  * Bits 31..24 hold the ID of the notifier that caused the last event, bits
  * 23..0 a counter that the kernel increments (modulo 2^24) on every event.
  * Both are written in one 32-bit store, so every event changes the word. The
- * word is 0 until the first event since boot. The rest of the page is
+ * word is 0 until the first event since boot. The fields after it are
+ * described by struct random_epoch_page below; the rest of the page is
  * reserved and reads as zero.
  */
 #define RANDOM_EPOCH_ID_SHIFT		24
@@ -53,6 +54,61 @@
 #define RANDOM_EPOCH_PAGE_SIZE		4096
 
 /*
+ * The hypervisor's VM generation counter (vmclock).
+ *
+ * Where the VM has a vmclock device (ACPI HID "AMZNC10C", CID "VMCLOCK": QEMU
+ * 10.0's -device vmclock, Firecracker 1.15), the hypervisor writes a
+ * struct vmclock_abi page (<linux/vmclock-abi.h>) and changes a 64-bit
+ * counter in it before any vCPU runs again after a snapshot restore: before
+ * the kernel can publish a new epoch word. The kernel maps that page
+ * read-only beside the epoch page, so that a PRNG sees the restore at its
+ * very first draw:
+ *
+ *   - on the epoch descriptor, mmap of one page at offset
+ *     %RANDOM_EPOCH_VMCLOCK_OFFSET (ENODEV when there is no such device);
+ *   - on x86_64, const struct vmclock_abi *__vdso_random_vmclock_page(void),
+ *     version LINUX_2.6 (NULL when there is no such device).
+ *
+ * The counter is the one the kernel compares itself before every crng
+ * output: vm_generation_counter if the device sets
+ * VMCLOCK_FLAG_VM_GEN_COUNTER_PRESENT at probe time, else disruption_marker
+ * (which also changes on live migration: a spurious but harmless reseed).
+ * The kernel writes its byte offset in the vmclock page to
+ * random_epoch_page.vmclock_counter_offset, 0 meaning "no such device".
+ *
+ * The counter is naturally aligned and the hypervisor changes it only while
+ * no vCPU runs, so one 64-bit load reads it, without the page's seq_count
+ * protocol; that protocol is for readers of several fields (the clock), and
+ * for 32-bit readers, which must retry while seq_count is odd or changed.
+ *
+ * The check, before every draw: the epoch word changed, or the counter
+ * differs from the value read when the PRNG was last seeded. Either way the
+ * PRNG reseeds from getrandom(), which compares the same counter before it
+ * produces output, and reseeds the crng first if the kernel has not yet
+ * acted on it.
+ */
+#define RANDOM_EPOCH_VMCLOCK_OFFSET	RANDOM_EPOCH_PAGE_SIZE
+
+/**
+ * struct random_epoch_page - the start of the epoch page
+ * @word:			the epoch word above
+ * @vmclock_counter_offset:	byte offset of the 64-bit VM generation
+ *				counter in the vmclock page; 0 when there is
+ *				no vmclock page (it never changes after boot)
+ * @vmclock_counter_seen:	the counter value the kernel last reseeded its
+ *				crng for and published a word for; written
+ *				after the word (release), so a reader that
+ *				sees it also sees the word. The vDSO's
+ *				getrandom() falls back to the system call
+ *				while the counter differs from it.
+ */
+struct random_epoch_page {
+	__u32 word;
+	__u32 vmclock_counter_offset;
+	__u64 vmclock_counter_seen;
+};
+
+/*
  * Notifier IDs. 0 means "no event since boot". IDs below
  * RANDOM_EPOCH_ID_DYNAMIC_FIRST are stable and belong to the notifiers built
  * into the kernel; drivers that register at run time get a dynamic ID, which
@@ -62,6 +118,7 @@
 #define RANDOM_EPOCH_ID_VMGENID		1	/* VM snapshot restore (VMGenID) */
 #define RANDOM_EPOCH_ID_CRIU		2	/* checkpoint/restore (RNDBUMPEPOCH) */
 #define RANDOM_EPOCH_ID_TIMER		3	/* periodic reseed */
+#define RANDOM_EPOCH_ID_VMCLOCK		4	/* vmclock VM generation change */
 #define RANDOM_EPOCH_ID_DYNAMIC_FIRST	16
 #define RANDOM_EPOCH_ID_MAX		255
 

@@ -50,29 +50,29 @@
  *			changes every time the guest is loaded from a snapshot
  */
 struct vmclock_abi {
-	__u32 magic;
-	__u32 size;
-	__u16 version;
+	__le32 magic;
+	__le32 size;
+	__le16 version;
 	__u8 counter_id;
 	__u8 time_type;
-	__u32 seq_count;
-	__u64 disruption_marker;
-	__u64 flags;
+	__le32 seq_count;
+	__le64 disruption_marker;
+	__le64 flags;
 	__u8 pad[2];
 	__u8 clock_status;
 	__u8 leap_second_smearing_hint;
-	__u16 tai_offset_sec;
+	__le16 tai_offset_sec;
 	__u8 leap_indicator;
 	__u8 counter_period_shift;
-	__u64 counter_value;
-	__u64 counter_period_frac_sec;
-	__u64 counter_period_esterror_rate_frac_sec;
-	__u64 counter_period_maxerror_rate_frac_sec;
-	__u64 time_sec;
-	__u64 time_frac_sec;
-	__u64 time_esterror_nanosec;
-	__u64 time_maxerror_nanosec;
-	__u64 vm_generation_counter;
+	__le64 counter_value;
+	__le64 counter_period_frac_sec;
+	__le64 counter_period_esterror_rate_frac_sec;
+	__le64 counter_period_maxerror_rate_frac_sec;
+	__le64 time_sec;
+	__le64 time_frac_sec;
+	__le64 time_esterror_nanosec;
+	__le64 time_maxerror_nanosec;
+	__le64 vm_generation_counter;
 };
 
 #endif /* _UAPI_LINUX_VMCLOCK_ABI_H */

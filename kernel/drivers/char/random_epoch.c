@@ -53,7 +53,16 @@
  * no allocation can fail and leave the vDSO pointing at a missing page.
  */
 static u32 epoch_page_data[PAGE_SIZE / sizeof(u32)] __page_aligned_bss;
+static struct random_epoch_page *const epoch_fields =
+	(struct random_epoch_page *)epoch_page_data;
 static u32 *const epoch_word = &epoch_page_data[0];
+
+/*
+ * The vmclock page, where the VM has one: mapped beside the epoch page by
+ * the descriptor (at RANDOM_EPOCH_VMCLOCK_OFFSET) and the vDSO. Set once at
+ * boot by the vmclock driver, before userspace runs; 0 without one.
+ */
+static unsigned long vmclock_pfn __ro_after_init;
 
 static struct page *random_epoch_page(void)
 {
@@ -122,28 +131,14 @@ u32 random_epoch_read(void)
 EXPORT_SYMBOL_GPL(random_epoch_read);
 
 /*
- * Reseeds the crng and publishes the next word with @n's ID. Takes
- * spinlock_t locks (the crng's, the wait queues'): not from hard IRQ or NMI
- * context, see random_epoch_notify(). Returns the published word, or 0 if @n
- * is not registered.
+ * Publishes the next word with ID @id, after the caller reseeded the crng.
+ * Takes only the raw epoch_lock: any context.
  */
-static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
-				u32 avoid)
+static u32 random_epoch_store(struct random_epoch_notifier *n, u8 id,
+			      bool avoid_set, u32 avoid)
 {
 	unsigned long flags;
 	u32 counter, word;
-	u8 id = READ_ONCE(n->id);
-
-	/* Not (or no longer) registered: nothing to publish. */
-	if (!id)
-		return 0;
-
-	/*
-	 * Reseed before publishing: whoever sees the new word and then calls
-	 * getrandom() must get output from the new key, never from the key
-	 * that the duplicated copies share.
-	 */
-	random_epoch_reseed_crng();
 
 	raw_spin_lock_irqsave(&epoch_lock, flags);
 	counter = RANDOM_EPOCH_WORD_COUNTER(*epoch_word);
@@ -152,8 +147,8 @@ static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
 		word = RANDOM_EPOCH_WORD(id, counter);
 	} while (avoid_set && word == avoid);
 	/*
-	 * Orders the crng reseed above (and the vDSO generation update inside
-	 * it) before the new word. Pairs with the load-acquire of the word in
+	 * Orders the caller's crng reseed (and the vDSO generation update
+	 * inside it) before the new word. Pairs with the load-acquire of the word in
 	 * userspace and with smp_load_acquire() in random_epoch_read().
 	 */
 	smp_store_release(epoch_word, word);
@@ -162,7 +157,12 @@ static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
 	epoch_seq++;
 	nr_current = 0;
 	raw_spin_unlock_irqrestore(&epoch_lock, flags);
+	return word;
+}
 
+/* Wakes read(), poll() and settle waiters after a publication. */
+static void random_epoch_wake(void)
+{
 	/*
 	 * wq_has_sleeper() has a full barrier that pairs with the smp_mb() in
 	 * random_epoch_poll() and with set_current_state() in the
@@ -180,7 +180,107 @@ static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
 	 */
 	if (wq_has_sleeper(&settle_wait))
 		wake_up_interruptible_all(&settle_wait);
+}
+
+static void random_epoch_wake_deferred(struct irq_work *work)
+{
+	random_epoch_wake();
+}
+
+/* Not hard: on PREEMPT_RT the wakeups run in the irq_work thread. */
+static DEFINE_IRQ_WORK(epoch_wake_work, random_epoch_wake_deferred);
+
+/*
+ * Reseeds the crng and publishes the next word with @n's ID. Takes
+ * spinlock_t locks (the crng's, the wait queues'): not from hard IRQ or NMI
+ * context, see random_epoch_notify(). Returns the published word, or 0 if @n
+ * is not registered.
+ */
+static u32 random_epoch_publish(struct random_epoch_notifier *n, bool avoid_set,
+				u32 avoid)
+{
+	u8 id = READ_ONCE(n->id);
+	u32 word;
+
+	/* Not (or no longer) registered: nothing to publish. */
+	if (!id)
+		return 0;
+
+	/*
+	 * Reseed before publishing: whoever sees the new word and then calls
+	 * getrandom() must get output from the new key, never from the key
+	 * that the duplicated copies share.
+	 */
+	random_epoch_reseed_crng();
+	word = random_epoch_store(n, id, avoid_set, avoid);
+	random_epoch_wake();
 	return word;
+}
+
+/**
+ * random_epoch_publish_vmfork - publish for a VM fork random.c acted on
+ * @n: the VM fork source's notifier
+ *
+ * random.c reseeded the crng for a VM fork, possibly at a draw under the
+ * caller's locks: publish the next word with @n's ID without reseeding
+ * again, and leave the wakeups to an irq_work, so that no task is woken
+ * from here. Any context get_random_bytes() may be called in.
+ */
+void random_epoch_publish_vmfork(struct random_epoch_notifier *n)
+{
+	u8 id = READ_ONCE(n->id);
+
+	if (!id)
+		return;
+	random_epoch_store(n, id, false, 0);
+	irq_work_queue(&epoch_wake_work);
+}
+
+/**
+ * random_epoch_vmclock_seen - the vmclock counter random.c acted on
+ * @counter: its value
+ *
+ * Called by random.c after it reseeded for a change of the vmclock counter
+ * and published the word. The vDSO's getrandom() falls back to the system
+ * call while the counter in the vmclock page differs from this value.
+ */
+void random_epoch_vmclock_seen(u64 counter)
+{
+	/*
+	 * After the word and the crng's (and the vDSO's) generation: a reader
+	 * that loads this value with acquire semantics and finds it equal to
+	 * the counter sees the new word and the new generation. Pairs with
+	 * the vDSO's load of it.
+	 */
+	smp_store_release(&epoch_fields->vmclock_counter_seen, counter);
+}
+
+/**
+ * random_epoch_set_vmclock - map the vmclock page beside the epoch page
+ * @pfn: its page frame; the page stays valid for the life of the system
+ * @counter_offset: byte offset of the VM generation counter in it
+ *
+ * Called once, by the vmclock driver at boot, before userspace runs:
+ * userspace looks at the offset when it opens the epoch. The counter's
+ * value at that time counts as acted on (random_vmfork_register()).
+ */
+void random_epoch_set_vmclock(unsigned long pfn, u32 counter_offset)
+{
+	if (WARN_ON_ONCE(vmclock_pfn || !pfn || !counter_offset ||
+			 counter_offset > PAGE_SIZE - sizeof(u64)))
+		return;
+	vmclock_pfn = pfn;
+	WRITE_ONCE(epoch_fields->vmclock_counter_offset, counter_offset);
+}
+
+/**
+ * random_epoch_vmclock_pfn - the vmclock page for the vDSO
+ *
+ * Return: the page frame random_epoch_set_vmclock() recorded, or 0.
+ */
+unsigned long random_epoch_vmclock_pfn(void)
+{
+	return vmclock_pfn;
 }
 
 static void random_epoch_deferred(struct irq_work *work)
@@ -568,8 +668,12 @@ static const struct vm_operations_struct random_epoch_vm_ops = {
 
 static int random_epoch_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	if (vma->vm_pgoff || vma_pages(vma) != 1)
+	bool vmclock = vma->vm_pgoff == RANDOM_EPOCH_VMCLOCK_OFFSET / PAGE_SIZE;
+
+	if ((vma->vm_pgoff && !vmclock) || vma_pages(vma) != 1)
 		return -EINVAL;
+	if (vmclock && !vmclock_pfn)
+		return -ENODEV;
 	/* One page shared by everyone: a private copy would go stale. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
@@ -587,6 +691,14 @@ static int random_epoch_mmap(struct file *file, struct vm_area_struct *vma)
 	 * grown by mremap(). Not VM_DONTCOPY: forked children keep the page.
 	 */
 	vm_flags_mod(vma, VM_DONTEXPAND, VM_MAYWRITE | VM_MAYEXEC);
+	/*
+	 * The hypervisor's page, not RAM the kernel manages: a PFN mapping
+	 * (VM_IO | VM_PFNMAP, so not through /proc/PID/mem either), with the
+	 * memory type the vmclock driver's memremap() reserved for it.
+	 */
+	if (vmclock)
+		return remap_pfn_range(vma, vma->vm_start, vmclock_pfn, PAGE_SIZE,
+				       vma->vm_page_prot);
 	vma->vm_ops = &random_epoch_vm_ops;
 	return 0;
 }
@@ -700,6 +812,9 @@ static int random_epoch_notifiers_show(struct seq_file *m, void *v)
 	seq_printf(m, "watchers %u outdated %u\n", c.watchers, c.outdated);
 	/* One reference for the kernel, one per page table entry of a mapping. */
 	seq_printf(m, "page_refs %d\n", page_ref_count(random_epoch_page()));
+	seq_printf(m, "vmclock_counter_offset %u seen %llu\n",
+		   READ_ONCE(epoch_fields->vmclock_counter_offset),
+		   smp_load_acquire(&epoch_fields->vmclock_counter_seen));
 	seq_puts(m, "id name count\n");
 	mutex_lock(&registry_lock);
 	for (id = 1; id <= RANDOM_EPOCH_ID_MAX; id++) {

@@ -206,12 +206,13 @@ class Guest:
         return took
 
 
-def run_clones(run, name, state, count, timeout=120, kernel=KERNEL):
+def run_clones(run, name, state, count, timeout=120, kernel=KERNEL, extra=None):
     """Start count guests named NAME-0.. from the saved state, each with a
     new VMGenID GUID, let them run to the end, and delete the state file.
-    The kernel must be the one the source ran."""
+    The kernel and the devices (extra) must be the ones the source ran."""
     clones = [Guest(run=run, name="%s-%d" % (name, i), timeout=timeout, qmp=True,
-                    kernel=kernel, incoming="exec:cat %s" % state).start()
+                    kernel=kernel, incoming="exec:cat %s" % state,
+                    extra=extra).start()
               for i in range(count)]
     for g in clones:
         g.cont_after_incoming()   # a clone of a stopped source comes up paused

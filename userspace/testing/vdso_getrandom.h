@@ -6,8 +6,8 @@
  * (struct vgetrandom_opaque_params: the 6.12 <linux/random.h>, which the
  * Makefile takes from the kernel tree).
  */
-#ifndef RANDEPOCH_BENCH_VDSO_GETRANDOM_H
-#define RANDEPOCH_BENCH_VDSO_GETRANDOM_H
+#ifndef RANDEPOCH_TESTING_VDSO_GETRANDOM_H
+#define RANDEPOCH_TESTING_VDSO_GETRANDOM_H
 
 #include <stddef.h>
 #include <sys/mman.h>

@@ -24,7 +24,7 @@ CFLAGS		:= -O2 -g -Wall -Werror -pthread -Iuapi
 GUEST_LDFLAGS	:= -static
 
 SELFTESTS	:= epoch_test registry_test timer_test badinput_test stress_test \
-		   leak_test fuzz_test vdso_test watch_test early_test
+		   leak_test fuzz_test vdso_test watch_test early_test vmfork_test
 SELFTEST_SCRIPTS := criu_test.sh
 GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 
@@ -99,6 +99,7 @@ demo: guest debian-image
 bench: guest
 	@$(MAKE) --no-print-directory -C bench O=$(abspath $(BUILD)/bench)
 	@$(PYTHON) scripts/bench.py
+	@$(PYTHON) scripts/vmfork_bench.py
 
 # Only the test kernel, for a quick edit-run loop.
 test-quick: guest

@@ -26,11 +26,13 @@ def step(msg):
     print("[%4ds] %s" % (time.time() - T0, msg), flush=True)
 
 
-def guest_suite(name, run, timeout, kernel=qemu.KERNEL):
+def guest_suite(name, run, timeout, kernel=qemu.KERNEL, extra=None):
     """Boot one guest running `run` and turn what it printed into results."""
-    step("guest: booting %s (%s, timeout %ds, log build/logs/%s.console.log)"
-         % (os.path.basename(kernel), qemu.accel_name(), timeout, name))
-    g = qemu.Guest(run=run, name=name, timeout=timeout, kernel=kernel).start()
+    step("guest: booting %s%s (%s, timeout %ds, log build/logs/%s.console.log)"
+         % (os.path.basename(kernel), " " + " ".join(extra) if extra else "",
+            qemu.accel_name(), timeout, name))
+    g = qemu.Guest(run=run, name=name, timeout=timeout, kernel=kernel,
+                   extra=extra).start()
     g.wait()
     lines = g.text()
     res = tap.parse(lines, name)
@@ -70,8 +72,11 @@ def main():
     results = tap.Results()
     results.extend(guest_suite("selftests", "tests", GUEST_TIMEOUT))
     if os.environ.get("RANDEPOCH_DEBUG_KERNEL", "1") != "0":
+        # With a vmclock device: the tests of its page run here, those of
+        # its absence above, and the debug kernel checks the driver.
         results.extend(guest_suite("selftests-debug", "tests", GUEST_TIMEOUT,
-                                   kernel=os.path.join(qemu.BUILD, "bzImage-debug")))
+                                   kernel=os.path.join(qemu.BUILD, "bzImage-debug"),
+                                   extra=["-device", "vmclock"]))
     only = os.environ.get("RANDEPOCH_HOST_TESTS")
     for path in sorted(glob.glob(os.path.join(qemu.TOP, "selftests", "host", "*_test.py"))):
         if only and os.path.basename(path) not in only.split(","):

@@ -183,12 +183,19 @@ TEST_F(epoch, mmap_two_pages_einval)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/* 0 is the epoch page, RANDOM_EPOCH_VMCLOCK_OFFSET the vmclock page. */
 TEST_F(epoch, mmap_offset_einval)
 {
-	void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->efd, 4096);
+	static const off_t offsets[] = { 2 * 4096, 3 * 4096, 1 << 20 };
+	unsigned int i;
 
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EINVAL, errno);
+	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->efd,
+			       offsets[i]);
+
+		EXPECT_EQ(MAP_FAILED, p);
+		EXPECT_EQ(EINVAL, errno);
+	}
 }
 
 TEST_F(epoch, mprotect_write_or_exec_eacces)
@@ -209,14 +216,18 @@ TEST_F(epoch, mremap_grow_efault)
 	EXPECT_EQ(EFAULT, errno);
 }
 
+/* struct random_epoch_page, then zeroes; no vmclock device, no counter. */
 TEST_F(epoch, page_is_word_then_zeroes)
 {
+	const struct random_epoch_page *ep = (const void *)self->page;
 	const unsigned char *bytes = (const unsigned char *)self->page;
 	int i, nonzero = 0;
 
-	for (i = sizeof(__u32); i < RANDOM_EPOCH_PAGE_SIZE; i++)
+	for (i = sizeof(*ep); i < RANDOM_EPOCH_PAGE_SIZE; i++)
 		nonzero += bytes[i] != 0;
 	EXPECT_EQ(0, nonzero);
+	if (!ep->vmclock_counter_offset)
+		EXPECT_EQ(0, ep->vmclock_counter_seen);
 }
 
 TEST_F(epoch, read_returns_word_and_short_read_einval)

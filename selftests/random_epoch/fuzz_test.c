@@ -127,6 +127,7 @@ static void fuzz_one(struct fuzz *f)
 	unsigned long len, prot, flags, off;
 	__u32 buf[4];
 	long ret;
+	bool vmclock;
 	void *p;
 	int i;
 
@@ -186,13 +187,15 @@ static void fuzz_one(struct fuzz *f)
 		if (p == MAP_FAILED)
 			break;
 		f->ok_calls++;
-		if (len > PAGE || off || !(flags & MAP_SHARED) ||
+		/* The vmclock page, where the VM has a vmclock device. */
+		vmclock = off == RANDOM_EPOCH_VMCLOCK_OFFSET;
+		if (len > PAGE || (off && !vmclock) || !(flags & MAP_SHARED) ||
 		    (prot & (PROT_WRITE | PROT_EXEC)))
 			fuzz_error(f, "mmap accepted bad arguments", len);
 		else if (!write_faults(p))
 			fuzz_error(f, "mapping was writable", (unsigned long)p);
-		/* Keep readable ones to check their word after later calls. */
-		if (f->nmaps < MAX_MAPS && (prot & PROT_READ)) {
+		/* Keep readable epoch pages to check their word after later calls. */
+		if (f->nmaps < MAX_MAPS && (prot & PROT_READ) && !vmclock) {
 			f->maps[f->nmaps] = p;
 			f->lens[f->nmaps++] = len;
 		} else {

@@ -28,6 +28,7 @@
 #include <linux/filter.h>
 #include <linux/random_epoch.h>
 #include <linux/seccomp.h>
+#include <linux/vmclock-abi.h>
 
 #include "../kselftest_harness.h"
 #include "../vDSO/parse_vdso.h"
@@ -144,6 +145,52 @@ TEST(null_or_absent_without_feature)
 	if (kernel_has_epoch())
 		SKIP(return, "kernel has the epoch page: the NULL case needs a kernel without it");
 	EXPECT_TRUE(!fn || !fn());
+}
+
+typedef const void *(*vmclock_page_fn)(void);
+
+/*
+ * The vmclock page through the vDSO: NULL exactly when the epoch page says
+ * there is no vmclock device; else in vvar, read-only, the page the
+ * descriptor maps at RANDOM_EPOCH_VMCLOCK_OFFSET.
+ */
+TEST_F(vdso, vmclock_page_matches_the_descriptor)
+{
+	const struct random_epoch_page *ep = (const void *)self->page;
+	vmclock_page_fn fn = (vmclock_page_fn)vdso_sym("LINUX_2.6",
+						       "__vdso_random_vmclock_page");
+	const struct vmclock_abi *vdso, *mapped;
+	unsigned long start, end;
+	__u32 offset;
+	int efd;
+
+	ASSERT_NE(NULL, fn);
+	vdso = fn();
+	offset = ep->vmclock_counter_offset;
+	if (!offset) {
+		EXPECT_EQ(NULL, vdso);
+		return;
+	}
+	ASSERT_NE(NULL, vdso);
+	ASSERT_EQ(0, vvar_range(&start, &end));
+	EXPECT_LE(start, (unsigned long)vdso);
+	EXPECT_LT((unsigned long)vdso, end);
+	EXPECT_EQ(0, (unsigned long)vdso % RANDOM_EPOCH_PAGE_SIZE);
+	EXPECT_EQ(VMCLOCK_MAGIC, vdso->magic);
+	efd = ioctl(self->rnd, RNDGETEPOCHFD, 0);
+	ASSERT_GE(efd, 0);
+	mapped = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ, MAP_SHARED, efd,
+		      RANDOM_EPOCH_VMCLOCK_OFFSET);
+	ASSERT_NE(MAP_FAILED, mapped);
+	EXPECT_EQ(0, memcmp((const char *)vdso + offset,
+			    (const char *)mapped + offset, sizeof(__u64)));
+	EXPECT_EQ(*(const __u64 *)((const char *)vdso + offset),
+		  ep->vmclock_counter_seen);
+	EXPECT_EQ(-1, mprotect((void *)vdso, RANDOM_EPOCH_PAGE_SIZE,
+			       PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap((void *)mapped, RANDOM_EPOCH_PAGE_SIZE);
+	close(efd);
 }
 
 TEST_F(vdso, page_is_in_vvar_and_aligned)

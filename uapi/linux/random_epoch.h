@@ -50,7 +50,10 @@
 	(((__u32)(id) << RANDOM_EPOCH_ID_SHIFT) |			\
 	 ((__u32)(counter) & RANDOM_EPOCH_COUNTER_MASK))
 
-/* The mapping is exactly this long, at offset 0. */
+/*
+ * The epoch page mapping is exactly this long, at offset 0; the only other
+ * offset is %RANDOM_EPOCH_VMCLOCK_OFFSET below, also one page.
+ */
 #define RANDOM_EPOCH_PAGE_SIZE		4096
 
 /*

@@ -246,11 +246,14 @@ void random_epoch_publish_vmfork(struct random_epoch_notifier *n)
  */
 void random_epoch_vmclock_seen(u64 counter)
 {
+	/* One 64-bit store: the vmclock driver, the only caller, is 64BIT. */
+	if (!IS_ENABLED(CONFIG_64BIT))
+		return;
 	/*
 	 * After the word and the crng's (and the vDSO's) generation: a reader
 	 * that loads this value with acquire semantics and finds it equal to
 	 * the counter sees the new word and the new generation. Pairs with
-	 * the vDSO's load of it.
+	 * the vDSO's load of it in __arch_vdso_vm_forked().
 	 */
 	smp_store_release(&epoch_fields->vmclock_counter_seen, counter);
 }
@@ -814,7 +817,7 @@ static int random_epoch_notifiers_show(struct seq_file *m, void *v)
 	seq_printf(m, "page_refs %d\n", page_ref_count(random_epoch_page()));
 	seq_printf(m, "vmclock_counter_offset %u seen %llu\n",
 		   READ_ONCE(epoch_fields->vmclock_counter_offset),
-		   smp_load_acquire(&epoch_fields->vmclock_counter_seen));
+		   READ_ONCE(epoch_fields->vmclock_counter_seen));
 	seq_puts(m, "id name count\n");
 	mutex_lock(&registry_lock);
 	for (id = 1; id <= RANDOM_EPOCH_ID_MAX; id++) {

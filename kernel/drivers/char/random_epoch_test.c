@@ -18,6 +18,19 @@
  *			under a taken stable ID, then notify through it:
  *			fails the write with the registration's errno
  *			(EBUSY); the epoch word must not change
+ *	vmfork_register	register a VM fork source (random_vmfork_register())
+ *			with a dynamic ID, whose "hypervisor-written" value
+ *			is a counter of this driver; read the file for its
+ *			ID. EBUSY if registered already
+ *	vmfork_change [N]	add N (default 1) to that counter, as a
+ *			hypervisor does before the vCPUs run again: nothing
+ *			is notified, the next crng output acts on it
+ *	vmfork_notify	the hypervisor's notification: random_vmfork_check()
+ *	vmfork_draw_u32	get_random_u32(), the batched path, once
+ *	vmfork_bad_len	register a source of 4 bytes: fails the write with
+ *			EINVAL, and nothing is registered
+ *	vmfork_unregister
+ *			unregister the source; ENOENT if none
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -27,6 +40,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/random.h>
 #include <linux/random_epoch.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -44,6 +58,15 @@ static DEFINE_MUTEX(test_lock);
 static struct test_notifier *test_notifiers[RANDOM_EPOCH_ID_MAX + 1];
 static int test_last_id;
 static struct dentry *test_dir;
+
+/* The VM fork source: one, with a counter for "guest memory". */
+static u64 test_vmfork_value;
+static struct random_vmfork_source test_vmfork = {
+	.name = "test_vmfork",
+	.live = &test_vmfork_value,
+	.len = sizeof(test_vmfork_value),
+};
+static bool test_vmfork_registered;
 
 static struct random_epoch_notifier *test_irq_target;
 static bool test_irq_in_hardirq;
@@ -102,6 +125,54 @@ static int test_register(const char *name)
 	return 0;
 }
 
+static int test_vmfork_command(const char *cmd, const char *arg)
+{
+	struct random_vmfork_source bad = {
+		.name = "test_vmfork_bad",
+		.live = &test_vmfork_value,
+		.len = 4,
+	};
+	unsigned int n = 1;
+	int ret;
+
+	if (!strcmp(cmd, "vmfork_bad_len")) {
+		ret = random_vmfork_register(&bad, 0);
+		if (!ret) {
+			random_vmfork_unregister(&bad);
+			return -EINVAL;
+		}
+		return ret == -EINVAL ? -EINVAL : -EIO;
+	}
+	if (!strcmp(cmd, "vmfork_register")) {
+		if (test_vmfork_registered)
+			return -EBUSY;
+		ret = random_vmfork_register(&test_vmfork, 0);
+		if (ret)
+			return ret;
+		test_vmfork_registered = true;
+		test_last_id = test_vmfork.epoch.id;
+		return 0;
+	}
+	if (!test_vmfork_registered)
+		return -ENOENT;
+	if (!strcmp(cmd, "vmfork_change")) {
+		if (*arg && (kstrtouint(arg, 0, &n) || !n))
+			return -EINVAL;
+		/* A plain store, as the hypervisor's: random.c reads it once. */
+		WRITE_ONCE(test_vmfork_value, test_vmfork_value + n);
+	} else if (!strcmp(cmd, "vmfork_notify")) {
+		random_vmfork_check();
+	} else if (!strcmp(cmd, "vmfork_draw_u32")) {
+		get_random_u32();
+	} else if (!strcmp(cmd, "vmfork_unregister")) {
+		random_vmfork_unregister(&test_vmfork);
+		test_vmfork_registered = false;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static struct test_notifier *test_lookup(const char *arg, unsigned int *count)
 {
 	unsigned int id;
@@ -124,10 +195,13 @@ static int test_command(char *cmd)
 	arg = strchr(cmd, ' ');
 	if (arg)
 		*arg++ = '\0';
-	else if (!strcmp(cmd, "register_fail"))
+	else if (!strcmp(cmd, "register_fail") || !strncmp(cmd, "vmfork_", 7))
 		arg = "";
 	else
 		return -EINVAL;
+
+	if (!strncmp(cmd, "vmfork_", 7))
+		return test_vmfork_command(cmd, arg);
 
 	if (!strcmp(cmd, "register"))
 		return test_register(arg);
@@ -214,6 +288,8 @@ static void __exit random_epoch_test_exit(void)
 	unsigned int id;
 
 	debugfs_remove(test_dir);
+	if (test_vmfork_registered)
+		random_vmfork_unregister(&test_vmfork);
 	for (id = 0; id <= RANDOM_EPOCH_ID_MAX; id++) {
 		if (!test_notifiers[id])
 			continue;

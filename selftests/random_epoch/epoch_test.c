@@ -189,7 +189,7 @@ TEST_F(epoch, mmap_offset_einval)
 	static const off_t offsets[] = { 2 * 4096, 3 * 4096, 1 << 20 };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
 		void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->efd,
 			       offsets[i]);
 

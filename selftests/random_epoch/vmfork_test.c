@@ -209,7 +209,7 @@ TEST_F(vmfork, check_param_bad_value)
 struct racer {
 	pthread_t thread;
 	int cpu;
-	volatile int *stop;
+	int *stop;
 	unsigned long draws;
 };
 
@@ -236,7 +236,7 @@ TEST_F(vmfork, change_racing_draws_on_all_cpus_publishes_once)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct racer racers[MAX_THREADS];
-	volatile int stop = 0;
+	int stop = 0;
 	unsigned long total = 0;
 	__u32 before = epoch_load(self->page);
 	int i, round;
@@ -339,7 +339,7 @@ TEST_F(vmclock, no_device_no_page)
 
 TEST_F(vmclock, page_beside_the_epoch_page)
 {
-	__u32 offset = self->page->vmclock_counter_offset;
+	__u32 offset = self->page->vmclock_counter_offset, expected;
 	const struct vmclock_abi *abi;
 	const __u64 *counter;
 	void *p;
@@ -357,11 +357,10 @@ TEST_F(vmclock, page_beside_the_epoch_page)
 	counter = (const __u64 *)((const char *)abi + offset);
 	/* No VM fork since boot, or one acted on: the kernel's value. */
 	EXPECT_EQ(*counter, self->page->vmclock_counter_seen);
-	if (abi->flags & VMCLOCK_FLAG_VM_GEN_COUNTER_PRESENT) {
-		EXPECT_EQ(offsetof(struct vmclock_abi, vm_generation_counter), offset);
-	} else {
-		EXPECT_EQ(offsetof(struct vmclock_abi, disruption_marker), offset);
-	}
+	expected = abi->flags & VMCLOCK_FLAG_VM_GEN_COUNTER_PRESENT ?
+		   offsetof(struct vmclock_abi, vm_generation_counter) :
+		   offsetof(struct vmclock_abi, disruption_marker);
+	EXPECT_EQ(expected, offset);
 
 	/* Read-only, as the epoch page: not writable, not even later. */
 	EXPECT_NE(0, mprotect((void *)abi, RANDOM_EPOCH_PAGE_SIZE, PROT_READ | PROT_WRITE));

@@ -66,6 +66,7 @@ static struct random_vmfork_source test_vmfork = {
 	.live = &test_vmfork_value,
 	.len = sizeof(test_vmfork_value),
 };
+
 static bool test_vmfork_registered;
 
 static struct random_epoch_notifier *test_irq_target;

@@ -31,7 +31,8 @@
 /* The provider's entry point, in provider.c. */
 OSSL_provider_init_fn OSSL_provider_init;
 
-static uint32_t stand_in = 0x01000001;
+/* The stand-in epoch page: the word, vmclock_counter_offset, the rest. */
+static uint32_t stand_in[1024] = { 0x01000001 };
 static int real_page;
 
 int __real_randepoch_open(struct randepoch *ep);
@@ -41,7 +42,7 @@ int __wrap_randepoch_open(struct randepoch *ep)
 {
 	if (real_page)
 		return __real_randepoch_open(ep);
-	randepoch_attach(ep, &stand_in);
+	randepoch_attach(ep, stand_in);
 	return 0;
 }
 

@@ -35,7 +35,7 @@
 
 /* --read-fd: /dev/urandom stays open (CRIU restores it); the word is copied. */
 static int urandom_fd = -1;
-static uint32_t private_word;
+static uint32_t private_word[1024];	/* a page: the word, then zeros */
 
 static int fetch_word(void)
 {
@@ -56,7 +56,7 @@ static int fetch_word(void)
 	word = __atomic_load_n(page, __ATOMIC_ACQUIRE);
 	munmap((void *)page, RANDOM_EPOCH_PAGE_SIZE);
 	/* The PRNG loads it with acquire, as it would the real page. */
-	__atomic_store_n(&private_word, word, __ATOMIC_RELEASE);
+	__atomic_store_n(private_word, word, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		if (err == -EINVAL || err == -ENOTTY)
 			err = -ENOSYS;
 		if (!err)
-			randepoch_attach(&ep, &private_word);
+			randepoch_attach(&ep, private_word);
 	} else if (source != RANDEPOCH_SOURCE_NONE) {
 		err = randepoch_open_source(&ep, source);
 	} else {

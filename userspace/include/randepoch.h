@@ -35,9 +35,12 @@ enum randepoch_source {
 };
 
 /*
- * An open epoch. @page points at the epoch word; @fd is an epoch
+ * An open epoch. @page points at the epoch word, at the start of the epoch
+ * page (a caller that fills the struct itself points it at a whole page:
+ * the library reads the fields after the word); @fd is an epoch
  * descriptor (for poll) or -1: the vDSO source opens one only when
  * randepoch_wait() first needs it. @source is an enum randepoch_source.
+ * The layout is that of 0.1 and stays so: callers allocate it.
  */
 struct randepoch {
 	const volatile uint32_t *page;
@@ -83,6 +86,106 @@ static inline int randepoch_changed(const struct randepoch *ep, uint32_t since)
 {
 	return randepoch_word(ep) != since;
 }
+
+/*
+ * The hypervisor's VM generation counter (since 0.2). Where the VM has a
+ * vmclock device the hypervisor changes a 64-bit counter in the vmclock
+ * page before any vCPU runs after a snapshot restore: before the kernel
+ * can publish a new word. A PRNG therefore checks, before every draw, the
+ * word AND the counter against the values it read BEFORE the getrandom()
+ * that seeded it (word first, then counter); if either differs it reseeds
+ * from getrandom(), which compares the same counter itself and reseeds the
+ * kernel's crng first. The reference and shared PRNGs and the OpenSSL
+ * provider do this.
+ *
+ * randepoch_vm_counter_ptr() finds the counter the kernel compares
+ * (random_epoch_page.vmclock_counter_offset in @ep's page): 0 and
+ * *@counter pointing at it, or 0 and *@counter NULL when the VM has no
+ * vmclock device (the offset is 0, as on kernels that predate it: the
+ * check is then the word alone). -EPROTO, *@counter NULL, when the kernel
+ * names a counter but there is no vmclock page or it fails the vmclock
+ * ABI's checks (magic; a naturally aligned 64-bit field past the header,
+ * inside the page). Other -errno from mapping it. The vmclock page is
+ * found once per process (the vDSO's __vdso_random_vmclock_page(), else a
+ * mapping of an epoch descriptor at RANDOM_EPOCH_VMCLOCK_OFFSET, which
+ * stays mapped for the life of the process) and is the same for every
+ * struct randepoch. A @ep opened from RANDEPOCH_SOURCE_VDSO is never given
+ * a descriptor mapping (CRIU could not dump it).
+ */
+int randepoch_vm_counter_ptr(const struct randepoch *ep,
+			     const volatile uint64_t **counter);
+
+/*
+ * The field of the vmclock page the kernel compares, from @ep's page:
+ * "vm_generation_counter", "disruption_marker", "none" (no vmclock
+ * device), or "unknown" (another offset; randepoch_vm_counter_ptr() says
+ * whether it is valid).
+ */
+const char *randepoch_vm_counter_name(const struct randepoch *ep);
+
+/*
+ * The counter at @counter, or 0 when @counter is NULL (no device). Compare
+ * it for equality only: the page is little-endian, and a change is all
+ * that matters. On 64-bit, one relaxed load: the hypervisor changes the
+ * counter only while no vCPU runs, so no seq_count loop is needed. A
+ * 32-bit reader loads it in two halves and must not mix two values: it
+ * retries while the page's seq_count (byte 12 of the page-aligned vmclock
+ * page) is odd or changed, as the vmclock ABI says. gnu_inline: the
+ * reference PRNG's inline fast path (itself gnu_inline) calls it; the
+ * library exports the out-of-line copy.
+ */
+uint64_t randepoch_vm_counter(const volatile uint64_t *counter);
+
+/*
+ * The check before every draw, without a system call: nonzero if the word
+ * at @page differs from @word or the counter at @counter (NULL: none) from
+ * @counter_seen, the values read (in this order, with randepoch_word() and
+ * randepoch_vm_counter()) before the getrandom() that seeded the PRNG.
+ * Also gnu_inline, with an exported copy.
+ */
+int randepoch_stale(const volatile uint32_t *page,
+		    const volatile uint64_t *counter, uint32_t word,
+		    uint64_t counter_seen);
+
+#if defined(__GNUC__) && !defined(RANDEPOCH_IMPL)
+#define RANDEPOCH_INLINE_DEF	extern __inline __attribute__((__gnu_inline__))
+#elif defined(RANDEPOCH_IMPL)
+#define RANDEPOCH_INLINE_DEF
+#endif
+
+#ifdef RANDEPOCH_INLINE_DEF
+RANDEPOCH_INLINE_DEF uint64_t
+randepoch_vm_counter(const volatile uint64_t *counter)
+{
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ >= 8
+	return counter ? __atomic_load_n(counter, __ATOMIC_RELAXED) : 0;
+#else
+	const volatile uint32_t *seq;
+	uint32_t before, after;
+	uint64_t value;
+
+	if (!counter)
+		return 0;
+	seq = (const volatile uint32_t *)
+	      (((uintptr_t)counter & ~(uintptr_t)4095) + 12);
+	do {
+		before = __atomic_load_n(seq, __ATOMIC_ACQUIRE);
+		value = *counter;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		after = __atomic_load_n(seq, __ATOMIC_RELAXED);
+	} while ((before & 1) || before != after);
+	return value;
+#endif
+}
+
+RANDEPOCH_INLINE_DEF int
+randepoch_stale(const volatile uint32_t *page, const volatile uint64_t *counter,
+		uint32_t word, uint64_t counter_seen)
+{
+	return __atomic_load_n(page, __ATOMIC_ACQUIRE) != word ||
+	       randepoch_vm_counter(counter) != counter_seen;
+}
+#endif
 
 /*
  * Wait until the word differs from @since: 1 changed, 0 timed out, -errno.
@@ -134,7 +237,10 @@ int randepoch_count(unsigned int *watchers, unsigned int *outdated);
  */
 int randepoch_settle(int fd, int timeout_ms, unsigned int *left);
 
-/* "none", "vmgenid", "criu", "timer", "dynamic", or "reserved" (4..15). */
+/*
+ * "none", "vmgenid", "criu", "timer", "vmclock", "dynamic", or "reserved"
+ * (5..15).
+ */
 const char *randepoch_id_name(unsigned int id);
 
 /* A message for a -errno returned by this library (also accepts +errno). */

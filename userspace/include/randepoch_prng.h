@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The reference PRNG: ChaCha20 with fast key erasure, snapshot-safe (the
- * epoch word is checked before every draw) and fork-safe (its state lives in
+ * epoch word and, where the VM has a vmclock device, the VM generation
+ * counter are checked before every draw: randepoch_stale()) and fork-safe (its state lives in
  * MADV_WIPEONFORK memory, which a child sees zeroed, forcing a reseed).
  *
  * One randepoch_prng is for one thread; see randepoch_shared.h for a PRNG
@@ -30,7 +31,11 @@ extern "C" {
 #define RANDEPOCH_PRNG_KS_SIZE	512	/* 8 ChaCha20 blocks per refill */
 #define RANDEPOCH_PRNG_KEY_SIZE	32
 
-/* In its own MADV_WIPEONFORK mapping: all zero in a forked child. */
+/*
+ * In its own MADV_WIPEONFORK mapping: all zero in a forked child. Fields
+ * are only ever added at the end (code built against 0.1 inlines the
+ * offsets of those before them).
+ */
 struct randepoch_prng_state {
 	uint32_t word;		/* the word the key was taken under */
 	uint32_t ready;		/* 0: must reseed before any output */
@@ -42,26 +47,35 @@ struct randepoch_prng_state {
 	 * erasure) and the rest is served, and erased as it is served.
 	 */
 	uint8_t ks[RANDEPOCH_PRNG_KS_SIZE];
+	uint64_t vm_counter;	/* since 0.2: the counter the key was taken under */
 };
 
+/* Allocated by the library: fields are only ever added at the end. */
 struct randepoch_prng {
 	const volatile uint32_t *page;	/* NULL with NO_EPOCH_CHECK */
 	struct randepoch_prng_state *st;
 	uint64_t reseeds;
 	unsigned int flags;
+	/* since 0.2: randepoch_vm_counter_ptr(); NULL without a device */
+	const volatile uint64_t *vm_counter;
 };
 
 /* Checks, reseeds, refills; the out-of-line part of randepoch_prng_fill(). */
 int randepoch_prng_fill_slow(struct randepoch_prng *p, void *buf, size_t len);
 
-/* NULL and errno (EINVAL: no page without NO_EPOCH_CHECK, or bad flags). */
+/*
+ * NULL and errno: EINVAL (no page without NO_EPOCH_CHECK, or bad flags),
+ * EPROTO or another errno of randepoch_vm_counter_ptr() (the kernel names
+ * a VM generation counter that cannot be found), ENOMEM.
+ */
 struct randepoch_prng *randepoch_prng_new(const struct randepoch *ep,
 					  unsigned int flags);
 
 /*
  * Fill @buf with @len random bytes: 0, or -errno from getrandom() (no output
- * then). Before producing anything it loads the epoch word and, if it
- * changed since the last seed (or after a fork), reseeds from getrandom().
+ * then). Before producing anything it loads the epoch word and the VM
+ * generation counter and, if either changed since the last seed (or after
+ * a fork), reseeds from getrandom().
  */
 int randepoch_prng_fill(struct randepoch_prng *p, void *buf, size_t len);
 
@@ -94,12 +108,13 @@ randepoch_prng_fill(struct randepoch_prng *p, void *buf, size_t len)
 	uint32_t avail;
 
 	/*
-	 * The word first: the acquire load is a compiler barrier, so state
+	 * The check first: its acquire load is a compiler barrier, so state
 	 * read before it would be read again after it. A page to check is the
 	 * common case, NO_EPOCH_CHECK the exception: lay the code out for it.
 	 */
 	if (__builtin_expect(page != NULL, 1) &&
-	    __builtin_expect(__atomic_load_n(page, __ATOMIC_ACQUIRE) != st->word, 0))
+	    __builtin_expect(randepoch_stale(page, p->vm_counter, st->word,
+					     st->vm_counter), 0))
 		return randepoch_prng_fill_slow(p, buf, len);
 	avail = st->avail;
 	if (__builtin_expect(len <= avail, 1)) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The reference PRNG: ChaCha20 with fast key erasure, the epoch word checked
- * before every draw, state in MADV_WIPEONFORK memory.
+ * The reference PRNG: ChaCha20 with fast key erasure, the epoch word and
+ * the VM generation counter checked before every draw, state in
+ * MADV_WIPEONFORK memory.
  */
 #define _GNU_SOURCE
 #define RANDEPOCH_PRNG_IMPL	/* emit the out-of-line randepoch_prng_fill() */
@@ -60,8 +61,14 @@ struct randepoch_prng *randepoch_prng_new(const struct randepoch *ep,
 	madvise(st, size, MADV_DONTDUMP);
 	p->st = st;
 	p->flags = flags;
-	if (!(flags & RANDEPOCH_PRNG_NO_EPOCH_CHECK))
+	if (!(flags & RANDEPOCH_PRNG_NO_EPOCH_CHECK)) {
+		err = randepoch_vm_counter_ptr(ep, &p->vm_counter);
+		if (err) {
+			errno = -err;
+			goto err_unmap;
+		}
 		p->page = ep->page;
+	}
 	return p;
 
 err_unmap:
@@ -95,12 +102,13 @@ uint64_t randepoch_prng_reseeds(const struct randepoch_prng *p)
 }
 
 /*
- * New key from getrandom(). @word is stored first: if another event happens
- * while getrandom() runs, the page already differs from st->word and the
- * next draw reseeds again. Storing it after getrandom() would record the
- * newer word for a key that may predate it, and that event would be lost.
+ * New key from getrandom(). The word and the counter are read and stored
+ * first: if another event happens while getrandom() runs, the page or the
+ * counter already differs from what is stored and the next draw reseeds
+ * again. Reading them after getrandom() would record a newer word or
+ * counter for a key that may predate it, and that event would be lost.
  */
-static int reseed(struct randepoch_prng *p, uint32_t word)
+static int reseed(struct randepoch_prng *p)
 {
 	struct randepoch_prng_state *st = p->st;
 	size_t got = 0;
@@ -108,7 +116,10 @@ static int reseed(struct randepoch_prng *p, uint32_t word)
 	st->ready = 0;
 	st->avail = 0;
 	chacha20_wipe(st->ks, sizeof(st->ks));
-	st->word = word;
+	if (p->page) {
+		st->word = __atomic_load_n(p->page, __ATOMIC_ACQUIRE);
+		st->vm_counter = randepoch_vm_counter(p->vm_counter);
+	}
 	while (got < RANDEPOCH_PRNG_KEY_SIZE) {
 		ssize_t n = getrandom(st->ks + got,
 				      RANDEPOCH_PRNG_KEY_SIZE - got, 0);
@@ -169,16 +180,9 @@ int randepoch_prng_fill_slow(struct randepoch_prng *p, void *buf, size_t len)
 	uint8_t *out = buf;
 	int err;
 
-	if (p->page) {
-		uint32_t word = __atomic_load_n(p->page, __ATOMIC_ACQUIRE);
-
-		if (!st->ready || word != st->word) {
-			err = reseed(p, word);
-			if (err)
-				return err;
-		}
-	} else if (!st->ready) {
-		err = reseed(p, 0);
+	if (!st->ready || (p->page && randepoch_stale(p->page, p->vm_counter,
+						     st->word, st->vm_counter))) {
+		err = reseed(p);
 		if (err)
 			return err;
 	}

@@ -3,9 +3,12 @@
  * Find, wait for and bump the /dev/random epoch page.
  */
 #define _GNU_SOURCE
+#define RANDEPOCH_IMPL	/* emit the out-of-line randepoch_vm_counter(), _stale() */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include <linux/random_epoch.h>
+#include <linux/vmclock-abi.h>
 
 #include "randepoch.h"
 #include "vdso_lookup.h"
@@ -44,6 +48,7 @@ static int epoch_fd(void)
 }
 
 static const volatile uint32_t *vdso_page;
+static const void *vdso_vmclock;
 static pthread_once_t vdso_once = PTHREAD_ONCE_INIT;
 
 /*
@@ -53,12 +58,16 @@ static pthread_once_t vdso_once = PTHREAD_ONCE_INIT;
  */
 static void vdso_lookup(void)
 {
-	const uint32_t *(*fn)(void);
+	const void *(*fn)(void);
 
-	fn = (const uint32_t *(*)(void))
+	fn = (const void *(*)(void))
 	     __randepoch_vdso_lookup("__vdso_random_epoch_page");
 	if (fn)
 		vdso_page = fn();
+	fn = (const void *(*)(void))
+	     __randepoch_vdso_lookup("__vdso_random_vmclock_page");
+	if (fn)
+		vdso_vmclock = fn();
 }
 
 static int open_vdso(struct randepoch *ep)
@@ -123,6 +132,111 @@ void randepoch_close(struct randepoch *ep)
 	ep->page = NULL;
 	ep->fd = -1;
 	ep->source = RANDEPOCH_SOURCE_NONE;
+}
+
+/*
+ * The vmclock page, once found: there is at most one vmclock device per VM,
+ * and both ways to it (the vDSO, a descriptor mapping that is never
+ * unmapped) stay valid for the life of the process.
+ */
+static const void *vmclock_page;
+static pthread_mutex_t vmclock_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* One page of @fd (or of a temporary epoch descriptor) at the vmclock offset. */
+static int map_vmclock(int fd, const void **page)
+{
+	int efd = fd >= 0 ? fd : epoch_fd();
+	void *p;
+	int err = 0;
+
+	if (efd < 0)
+		return efd;
+	p = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ, MAP_SHARED, efd,
+		 RANDOM_EPOCH_VMCLOCK_OFFSET);
+	if (p == MAP_FAILED)
+		/* ENODEV: no device, yet the kernel names a counter. */
+		err = errno == ENODEV ? -EPROTO : -errno;
+	else
+		*page = p;
+	if (fd < 0)
+		close(efd);
+	return err;
+}
+
+/*
+ * The vDSO's page, else a descriptor mapping, except for @ep from the vDSO
+ * source, whose user wants no descriptor mapping (CRIU).
+ */
+static int find_vmclock(const struct randepoch *ep, const void **page)
+{
+	int err = 0;
+
+	*page = __atomic_load_n(&vmclock_page, __ATOMIC_ACQUIRE);
+	if (*page)
+		return 0;
+	pthread_mutex_lock(&vmclock_lock);
+	pthread_once(&vdso_once, vdso_lookup);
+	if (vmclock_page)
+		*page = vmclock_page;
+	else if (vdso_vmclock)
+		*page = vdso_vmclock;
+	else if (ep->source == RANDEPOCH_SOURCE_VDSO)
+		err = -EPROTO;
+	else
+		err = map_vmclock(ep->fd, page);
+	if (!err)
+		__atomic_store_n(&vmclock_page, *page, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&vmclock_lock);
+	return err;
+}
+
+/*
+ * random_epoch_page.vmclock_counter_offset: 0 on a VM without a vmclock
+ * device and on kernels that predate it (the field was reserved, zero).
+ */
+static uint32_t vm_counter_offset(const struct randepoch *ep)
+{
+	return ((const volatile struct random_epoch_page *)ep->page)->
+		vmclock_counter_offset;
+}
+
+int randepoch_vm_counter_ptr(const struct randepoch *ep,
+			     const volatile uint64_t **counter)
+{
+	uint32_t offset = vm_counter_offset(ep);
+	const struct vmclock_abi *abi;
+	const void *page;
+	int err;
+
+	*counter = NULL;
+	if (!offset)
+		return 0;
+	/* A naturally aligned 64-bit field after the header, in the page. */
+	if (offset % sizeof(uint64_t) ||
+	    offset < offsetof(struct vmclock_abi, disruption_marker) ||
+	    offset > RANDOM_EPOCH_PAGE_SIZE - sizeof(uint64_t))
+		return -EPROTO;
+	err = find_vmclock(ep, &page);
+	if (err)
+		return err;
+	abi = page;
+	if (le32toh(*(const volatile uint32_t *)&abi->magic) != VMCLOCK_MAGIC)
+		return -EPROTO;
+	*counter = (const volatile uint64_t *)((const char *)page + offset);
+	return 0;
+}
+
+const char *randepoch_vm_counter_name(const struct randepoch *ep)
+{
+	switch (vm_counter_offset(ep)) {
+	case 0:
+		return "none";
+	case offsetof(struct vmclock_abi, vm_generation_counter):
+		return "vm_generation_counter";
+	case offsetof(struct vmclock_abi, disruption_marker):
+		return "disruption_marker";
+	}
+	return "unknown";
 }
 
 const char *randepoch_source_name(int source)
@@ -237,6 +351,8 @@ const char *randepoch_id_name(unsigned int id)
 		return "criu";
 	case RANDOM_EPOCH_ID_TIMER:
 		return "timer";
+	case RANDOM_EPOCH_ID_VMCLOCK:
+		return "vmclock";
 	}
 	if (id >= RANDOM_EPOCH_ID_DYNAMIC_FIRST && id <= RANDOM_EPOCH_ID_MAX)
 		return "dynamic";
@@ -262,6 +378,8 @@ const char *randepoch_strerror(int err)
 		return "watchers still outdated at the timeout";
 	case EDEADLK:
 		return "this descriptor is an outdated watcher: it would wait for itself";
+	case EPROTO:
+		return "the kernel names a vmclock counter but gives no valid vmclock page (no page, wrong magic or counter offset)";
 	}
 	return strerror(err);
 }

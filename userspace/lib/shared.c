@@ -23,12 +23,14 @@
 struct seed {
 	uint8_t key[CHACHA20_KEY_SIZE];
 	uint32_t word;		/* the word the key was taken under */
+	uint64_t vm_counter;	/* and the VM generation counter (0: none) */
 	uint64_t next;		/* next draw number, the ChaCha20 nonce */
 	struct rcu_head rcu;
 };
 
 struct randepoch_shared {
 	const volatile uint32_t *page;
+	const volatile uint64_t *vm_counter;	/* NULL: no vmclock device */
 	struct seed *cur;		/* RCU-protected */
 	pthread_mutex_t lock;		/* serialises reseeds */
 	uint64_t reseeds;
@@ -81,6 +83,11 @@ struct randepoch_shared *randepoch_shared_new(const struct randepoch *ep)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	err = randepoch_vm_counter_ptr(ep, &s->vm_counter);
+	if (err) {
+		errno = -err;
+		goto err_free;
+	}
 	live = mmap(NULL, pg, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (live == MAP_FAILED)
@@ -136,28 +143,29 @@ uint64_t randepoch_shared_reseeds(const struct randepoch_shared *s)
 
 /*
  * Replace the seed object unless another thread already built one under the
- * current word. The new object's word is set before getrandom(): an event
- * during getrandom() makes the page differ from it, so the next draw
- * reseeds again instead of using a key that may predate the event.
+ * current word and counter. The new object's word and counter are read
+ * before getrandom(): an event during getrandom() makes the page or the
+ * counter differ from them, so the next draw reseeds again instead of
+ * using a key that may predate the event.
  */
 static int reseed(struct randepoch_shared *s)
 {
 	struct seed *old, *seed;
-	uint32_t word;
 	size_t got = 0;
 	int err = 0;
 
 	pthread_mutex_lock(&s->lock);
 	old = s->cur;	/* only reseed() writes it, under the lock */
-	word = __atomic_load_n(s->page, __ATOMIC_ACQUIRE);
-	if (old && old->word == word)
+	if (old && !randepoch_stale(s->page, s->vm_counter, old->word,
+				    old->vm_counter))
 		goto out;
 	seed = calloc(1, sizeof(*seed));
 	if (!seed) {
 		err = -ENOMEM;
 		goto out;
 	}
-	seed->word = word;
+	seed->word = __atomic_load_n(s->page, __ATOMIC_ACQUIRE);
+	seed->vm_counter = randepoch_vm_counter(s->vm_counter);
 	while (got < sizeof(seed->key)) {
 		ssize_t n = getrandom(seed->key + got, sizeof(seed->key) - got,
 				      0);
@@ -220,11 +228,17 @@ static inline int shared_fill(struct randepoch_shared *s, void *buf,
 	do {
 		size_t chunk = len < DRAW_CHUNK ? len : DRAW_CHUNK;
 		uint32_t word = __atomic_load_n(s->page, __ATOMIC_ACQUIRE);
+		uint64_t vm_counter = randepoch_vm_counter(s->vm_counter);
 		struct seed *seed;
 
+		/*
+		 * Both read before the seed is looked up: a seed that matches
+		 * them was taken no earlier than this draw's check.
+		 */
 		urcu_memb_read_lock();
 		seed = rcu_dereference(s->cur);
-		if (seed && seed->word == word) {
+		if (seed && seed->word == word &&
+		    seed->vm_counter == vm_counter) {
 			uint64_t draw = __atomic_fetch_add(&seed->next, 1,
 							   __ATOMIC_RELAXED);
 

@@ -33,8 +33,8 @@
 /* The provider's entry point, in provider.o. */
 OSSL_provider_init_fn OSSL_provider_init;
 
-/* The stand-in epoch word. */
-static uint32_t stand_in = 0x01000001;
+/* The stand-in epoch page: the word, vmclock_counter_offset, the rest. */
+static uint32_t stand_in[1024] = { 0x01000001 };
 static int no_feature;
 static struct randepoch_prng *last_prng;	/* the last one a context made */
 
@@ -52,7 +52,7 @@ int __wrap_randepoch_open(struct randepoch *ep)
 		ep->source = RANDEPOCH_SOURCE_NONE;
 		return -ENOSYS;
 	}
-	randepoch_attach(ep, &stand_in);
+	randepoch_attach(ep, stand_in);
 	return 0;
 }
 
@@ -74,13 +74,13 @@ static int clone_draw(EVP_RAND_CTX *rc, struct randepoch_prng *prng,
 		      unsigned char clone[32])
 {
 	struct randepoch_prng_state saved = *prng->st;
-	uint32_t word = __atomic_load_n(&stand_in, __ATOMIC_ACQUIRE);
+	uint32_t word = __atomic_load_n(stand_in, __ATOMIC_ACQUIRE);
 	int ok;
 
 	if (bump)
-		__atomic_store_n(&stand_in, bump, __ATOMIC_RELEASE);
+		__atomic_store_n(stand_in, bump, __ATOMIC_RELEASE);
 	ok = EVP_RAND_generate(rc, clone, 32, 0, 0, NULL, 0);
-	__atomic_store_n(&stand_in, word, __ATOMIC_RELEASE);
+	__atomic_store_n(stand_in, word, __ATOMIC_RELEASE);
 	*prng->st = saved;
 	return EVP_RAND_generate(rc, orig, 32, 0, 0, NULL, 0) && ok;
 }
@@ -146,7 +146,7 @@ static void *shared_worker(void *arg)
 		if (!EVP_RAND_generate(j->rc, j->out[i], 16, 0, 0, NULL, 0))
 			j->ok = 0;
 		if (i % 500 == 0)
-			__atomic_add_fetch(&stand_in, 1, __ATOMIC_RELEASE);
+			__atomic_add_fetch(stand_in, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -232,7 +232,7 @@ int main(void)
 	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
 	tap_ok(randepoch_prng_reseeds(prng) == reseeds,
 	       "same word: no reseed (control)");
-	__atomic_store_n(&stand_in, 0x01000002, __ATOMIC_RELEASE);
+	__atomic_store_n(stand_in, 0x01000002, __ATOMIC_RELEASE);
 	EVP_RAND_generate(rc, a, sizeof(a), 0, 0, NULL, 0);
 	tap_ok(randepoch_prng_reseeds(prng) == reseeds + 1 &&
 	       randepoch_prng_seed_word(prng) == 0x01000002,

@@ -20,13 +20,23 @@ extern "C" {
 #endif
 
 /*
- * Use @page, any 4-byte aligned word, as the epoch word: a stand-in on a
- * host without the feature, which the test changes with
- * __atomic_store_n(page, word, __ATOMIC_RELEASE). @ep->fd is -1 and
+ * Use @page, the start of a zeroed, page-sized region (struct
+ * random_epoch_page, then reserved zeros), as the epoch page: a stand-in on
+ * a host without the feature, which the test changes with
+ * __atomic_store_n(page, word, __ATOMIC_RELEASE). Its second word is
+ * vmclock_counter_offset (0: no vmclock device). @ep->fd is -1 and
  * @ep->source RANDEPOCH_SOURCE_NONE: randepoch_close() leaves the page
  * alone and randepoch_wait() samples it.
  */
 void randepoch_attach(struct randepoch *ep, const volatile uint32_t *page);
+
+/*
+ * Use @page (page aligned, a struct vmclock_abi) as the process's vmclock
+ * page from now on, instead of the vDSO's or a descriptor mapping: where an
+ * epoch page names a counter offset, randepoch_vm_counter_ptr() checks
+ * @page and points into it. NULL: find it as the shipped library does.
+ */
+void randepoch_fake_vmclock(const void *page);
 
 /*
  * randepoch_shared_fill(), and the word of the seed object the output was

@@ -25,15 +25,24 @@ hooks=$(sed -n 's/^[a-z].*[ *]\(randepoch_[a-z_]*\)(.*/\1/p' \
 	"$US/testing/randepoch_testing.h" | sort -u)
 api=$(sed -n 's/^[[:space:]]*\(randepoch_[a-z_]*\);$/\1/p' \
 	"$US/lib/librandepoch.map" | sort -u)
-exported=$(defined_names "$SO" -D | grep -v '^RANDEPOCH_0$')
+exported=$(defined_names "$SO" -D | grep -v '^RANDEPOCH_[0-9.]*$')
+# The names of the first version node, released with 0.1.0 and never
+# changed, and those librandepoch.so exports with that version.
+node0=$(sed -n '/^RANDEPOCH_0 {/,/^}/s/^[[:space:]]*\(randepoch_[a-z_]*\);$/\1/p' \
+	"$US/lib/librandepoch.map" | sort -u)
+exported0=$(nm -D --defined-only "$SO" | awk '$3 ~ /@@?RANDEPOCH_0$/ { print $3 }' |
+	sed 's/@.*//' | grep -v '^RANDEPOCH_' | sort -u)
 
-tap_plan 5
+tap_plan 6
 tap_diag "test hooks:" $hooks
 
 extra=$(echo "$exported" | grep -vxF "$api")
 missing=$(echo "$api" | grep -vxF "$exported")
 [ -n "$api" ] && [ -z "$extra" ] && [ -z "$missing" ]
 tap_result $? "librandepoch.so exports the map's $(echo "$api" | wc -l) names and nothing else${extra:+ (extra: $(echo $extra))}${missing:+ (missing: $(echo $missing))}"
+
+[ -n "$node0" ] && [ "$node0" = "$exported0" ]
+tap_result $? "the $(echo "$node0" | wc -l) names of node RANDEPOCH_0 keep that version"
 
 found=$(defined_names "$O/librandepoch-testing.a" | grep -xF "$hooks")
 [ -n "$hooks" ] && [ "$found" = "$hooks" ]

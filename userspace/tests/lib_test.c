@@ -77,7 +77,8 @@ int main(void)
 	       !strcmp(randepoch_id_name(1), "vmgenid") &&
 	       !strcmp(randepoch_id_name(2), "criu") &&
 	       !strcmp(randepoch_id_name(3), "timer") &&
-	       !strcmp(randepoch_id_name(4), "reserved") &&
+	       !strcmp(randepoch_id_name(4), "vmclock") &&
+	       !strcmp(randepoch_id_name(5), "reserved") &&
 	       !strcmp(randepoch_id_name(16), "dynamic") &&
 	       !strcmp(randepoch_id_name(255), "dynamic") &&
 	       !strcmp(randepoch_id_name(256), "reserved"),

@@ -4,8 +4,9 @@
  * RAND_bytes() of an unmodified program snapshot-safe through openssl.cnf.
  *
  * Each RAND context owns a librandepoch reference PRNG (randepoch_prng):
- * ChaCha20 with fast key erasure, which loads the epoch word before every
- * draw and, when it changed, stores the word first and then reseeds from
+ * ChaCha20 with fast key erasure, which loads the epoch word and (where the
+ * VM has a vmclock device) the VM generation counter before every draw
+ * and, when either changed, stores them first and then reseeds from
  * getrandom(). The state lives in MADV_WIPEONFORK memory, so a forked child
  * reseeds too. A parent DRBG is never used as a seed source: after a VM
  * snapshot restore the parent's state is as duplicated as ours, so every
@@ -41,6 +42,7 @@ enum {
 	RANDEPOCH_R_NO_MEMORY,
 	RANDEPOCH_R_NOT_READY,
 	RANDEPOCH_R_BAD_REQUEST,
+	RANDEPOCH_R_NO_PRNG,
 };
 
 static const OSSL_ITEM reason_strings[] = {
@@ -50,6 +52,7 @@ static const OSSL_ITEM reason_strings[] = {
 	{ RANDEPOCH_R_NO_MEMORY, "out of memory" },
 	{ RANDEPOCH_R_NOT_READY, "RANDEPOCH context not instantiated" },
 	{ RANDEPOCH_R_BAD_REQUEST, "request exceeds strength or max_request" },
+	{ RANDEPOCH_R_NO_PRNG, "cannot set up the snapshot check (epoch page, vmclock counter)" },
 	{ 0, NULL }
 };
 
@@ -162,8 +165,9 @@ static int rand_instantiate(void *vctx, unsigned int strength,
 	c->prng = randepoch_prng_new(flags ? NULL : &p->ep, flags);
 	if (!c->prng) {
 		c->state = EVP_RAND_STATE_ERROR;
-		prov_err(p, RANDEPOCH_R_NO_MEMORY, "randepoch_prng_new: %s",
-			 strerror(errno));
+		prov_err(p, errno == ENOMEM ? RANDEPOCH_R_NO_MEMORY :
+			 RANDEPOCH_R_NO_PRNG, "randepoch_prng_new: %s",
+			 randepoch_strerror(errno));
 		return 0;
 	}
 	c->state = EVP_RAND_STATE_READY;

@@ -36,6 +36,8 @@ OSSL_provider_init_fn OSSL_provider_init;
 /* The stand-in epoch page: the word, vmclock_counter_offset, the rest. */
 static uint32_t stand_in[1024] = { 0x01000001 };
 static int no_feature;
+/* With a fake vmclock device: its counter, which clone_draw() changes. */
+static volatile uint64_t *vm_counter;
 static struct randepoch_prng *last_prng;	/* the last one a context made */
 
 int __wrap_randepoch_open(struct randepoch *ep);
@@ -65,8 +67,9 @@ struct randepoch_prng *__wrap_randepoch_prng_new(const struct randepoch *ep,
 
 /*
  * A VM clone of @rc: draw 32 bytes into @clone from a copy of its PRNG state
- * as it is now, with the word changed to @bump first if nonzero, then put
- * the word and the state back and draw the original's next 32 bytes into
+ * as it is now, with the word changed to @bump first if nonzero (with a
+ * vmclock device: the counter changed instead), then put the word, the
+ * counter and the state back and draw the original's next 32 bytes into
  * @orig. 1 if both draws succeeded.
  */
 static int clone_draw(EVP_RAND_CTX *rc, struct randepoch_prng *prng,
@@ -75,12 +78,17 @@ static int clone_draw(EVP_RAND_CTX *rc, struct randepoch_prng *prng,
 {
 	struct randepoch_prng_state saved = *prng->st;
 	uint32_t word = __atomic_load_n(stand_in, __ATOMIC_ACQUIRE);
+	uint64_t counter = vm_counter ? *vm_counter : 0;
 	int ok;
 
-	if (bump)
+	if (bump && vm_counter)
+		*vm_counter = counter + 1;	/* the hypervisor's restore */
+	else if (bump)
 		__atomic_store_n(stand_in, bump, __ATOMIC_RELEASE);
 	ok = EVP_RAND_generate(rc, clone, 32, 0, 0, NULL, 0);
 	__atomic_store_n(stand_in, word, __ATOMIC_RELEASE);
+	if (vm_counter)
+		*vm_counter = counter;
 	*prng->st = saved;
 	return EVP_RAND_generate(rc, orig, 32, 0, 0, NULL, 0) && ok;
 }
@@ -203,7 +211,7 @@ int main(void)
 
 	int dups;
 
-	tap_plan(15);
+	tap_plan(22);
 
 	rand = EVP_RAND_fetch(lib, "RANDEPOCH", NULL);
 	tap_ok(!!rand, "EVP_RAND_fetch(\"RANDEPOCH\")");
@@ -269,6 +277,67 @@ int main(void)
 	tap_ok(child_draw(lib, b) &&
 	       RAND_bytes_ex(lib, c, sizeof(c), 0) == 1 && memcmp(b, c, 32),
 	       "fork: RAND_bytes in the child differs from the parent's");
+
+	/*
+	 * A vmclock device: RAND_bytes through the public DRBG, whose PRNG
+	 * RAND_get0_public() of a new library context makes.
+	 */
+	OSSL_PROVIDER_unload(prov);
+	OSSL_LIB_CTX_free(lib);
+	vm_counter = randepoch_fake_vm_counter(stand_in);
+	lib = new_libctx();
+	last_prng = NULL;
+	pub = RAND_get0_public(lib);
+	prng = last_prng;
+	if (!pub || !prng || !vm_counter)
+		return KSFT_FAIL;
+	ok = RAND_bytes_ex(lib, a, sizeof(a), 0) == 1;
+	reseeds = randepoch_prng_reseeds(prng);
+	ok &= RAND_bytes_ex(lib, a, sizeof(a), 0) == 1;
+	tap_ok(ok && prng->vm_counter && randepoch_prng_reseeds(prng) == reseeds,
+	       "vmclock device, counter unchanged: RAND_bytes does not reseed (control)");
+	*vm_counter += 1;
+	ok = RAND_bytes_ex(lib, a, sizeof(a), 0) == 1 &&
+	     RAND_bytes_ex(lib, a, sizeof(a), 0) == 1;
+	tap_ok(ok && randepoch_prng_reseeds(prng) == reseeds + 1,
+	       "the counter changes alone: RAND_bytes reseeds exactly once");
+	tap_ok(clone_draw(pub, prng, 0, a, b) && !memcmp(a, b, 32),
+	       "clone, counter unchanged: output repeats (control)");
+	tap_ok(clone_draw(pub, prng, 1, a, b) && memcmp(a, b, 32),
+	       "clone, counter changed: output differs");
+
+	/* A malformed vmclock page: instantiation fails and says why. */
+	*(volatile uint32_t *)((uintptr_t)vm_counter & ~(uintptr_t)4095) = 0;
+	rc = EVP_RAND_CTX_new(rand, NULL);
+	ERR_clear_error();
+	ok = rc && !EVP_RAND_instantiate(rc, 0, 0, NULL, 0, NULL) &&
+	     EVP_RAND_get_state(rc) == EVP_RAND_STATE_ERROR;
+	tap_ok(ok, "bad vmclock magic: EVP_RAND_instantiate fails, state ERROR");
+	e = ERR_peek_last_error();
+	tap_ok(e && ERR_reason_error_string(e) &&
+	       strstr(ERR_reason_error_string(e), "vmclock"),
+	       "the error names the cause: %s",
+	       e ? ERR_reason_error_string(e) : "(none)");
+	ERR_clear_error();
+	EVP_RAND_CTX_free(rc);
+	stand_in[1] = 0;	/* no device again */
+	rc = EVP_RAND_CTX_new(rand, NULL);
+	last_prng = NULL;
+	ok = rc && EVP_RAND_instantiate(rc, 0, 0, NULL, 0, NULL) && last_prng &&
+	     !last_prng->vm_counter;
+	if (ok) {
+		EVP_RAND_generate(rc, a, 32, 0, 0, NULL, 0);
+		reseeds = randepoch_prng_reseeds(last_prng);
+		*vm_counter += 1;
+		ok = EVP_RAND_generate(rc, a, 32, 0, 0, NULL, 0) &&
+		     randepoch_prng_reseeds(last_prng) == reseeds;
+		__atomic_store_n(stand_in, 0x01000009, __ATOMIC_RELEASE);
+		ok = ok && EVP_RAND_generate(rc, a, 32, 0, 0, NULL, 0) &&
+		     randepoch_prng_reseeds(last_prng) == reseeds + 1;
+	}
+	tap_ok(ok, "no vmclock device: the counter is not looked at, the word is");
+	EVP_RAND_CTX_free(rc);
+	vm_counter = NULL;
 
 	/* No epoch page: instantiation fails and says why. */
 	no_feature = 1;

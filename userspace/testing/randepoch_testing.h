@@ -39,6 +39,16 @@ void randepoch_attach(struct randepoch *ep, const volatile uint32_t *page);
 void randepoch_fake_vmclock(const void *page);
 
 /*
+ * A VM with a vmclock device: one fake vmclock page for the process (valid
+ * magic, VMCLOCK_FLAG_VM_GEN_COUNTER_PRESENT, both counters 1), made the
+ * process's vmclock page, and @epoch_page's vmclock_counter_offset set to
+ * its vm_generation_counter. Returns the counter (a snapshot restore
+ * changes it; its page is the counter's address rounded down to 4096), or
+ * NULL if it cannot map the page. Every call resets the page.
+ */
+volatile uint64_t *randepoch_fake_vm_counter(volatile uint32_t *epoch_page);
+
+/*
  * randepoch_shared_fill(), and the word of the seed object the output was
  * derived from and the word the draw checked: they must be equal, and never
  * older than a word published before the call.

@@ -38,10 +38,12 @@ int main(void)
 	struct randepoch ep;
 	pthread_t t;
 	long long t0, dt;
-	uint32_t word = 0;
-	int ret, ret2;
+	uint32_t word = 0, *vmclock;
+	const volatile uint64_t *ctr;
+	volatile uint64_t *fake;
+	int ret, ret2, ok, ok2;
 
-	tap_plan(13);
+	tap_plan(19);
 
 	ret = randepoch_open(&ep);
 	if (ret == 0) {
@@ -127,6 +129,62 @@ int main(void)
 	tap_ok(ret == 1 && dt >= 20 && dt < 2000 && ret2 == 0,
 	       "wait without timeout wakes on a change (%d after %lld ms, then %d)",
 	       ret, dt, ret2);
+
+	/* The VM generation counter: none while the offset is 0. */
+	ctr = (const volatile uint64_t *)&ep;
+	ret = randepoch_vm_counter_ptr(&ep, &ctr);
+	tap_ok(!ret && !ctr && !strcmp(randepoch_vm_counter_name(&ep), "none") &&
+	       !randepoch_stale(sim, NULL, 0x03000002, 0) &&
+	       randepoch_stale(sim, NULL, 0x03000001, 0) &&
+	       randepoch_vm_counter(NULL) == 0,
+	       "no vmclock device: no counter, the check is the word alone");
+	fake = randepoch_fake_vm_counter(sim);
+	if (!fake)
+		return KSFT_FAIL;
+	vmclock = (uint32_t *)((uintptr_t)fake & ~(uintptr_t)4095);
+	ret = randepoch_vm_counter_ptr(&ep, &ctr);
+	tap_ok(!ret && ctr == fake && randepoch_vm_counter(ctr) == 1 &&
+	       !strcmp(randepoch_vm_counter_name(&ep), "vm_generation_counter"),
+	       "vmclock device: the counter the page names (%d, %s)", ret,
+	       randepoch_vm_counter_name(&ep));
+	ok = !randepoch_stale(sim, ctr, 0x03000002, 1);
+	__atomic_store_n(fake, 2, __ATOMIC_RELAXED);
+	ok2 = randepoch_stale(sim, ctr, 0x03000002, 1) &&
+	      !randepoch_stale(sim, ctr, 0x03000002, 2) &&
+	      randepoch_stale(sim, ctr, 0x03000001, 2);
+	tap_ok(ok && ok2, "stale: the word or the counter changed, else not");
+	sim[1] = 16;
+	ret = randepoch_vm_counter_ptr(&ep, &ctr);
+	tap_ok(!ret && ctr == (const volatile uint64_t *)(vmclock + 4) &&
+	       !strcmp(randepoch_vm_counter_name(&ep), "disruption_marker"),
+	       "offset 16: disruption_marker");
+	ok = 1;
+	{
+		static const uint32_t bad[] = { 105, 108, 8, 4092, 4096, 1u << 31 };
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			sim[1] = bad[i];
+			ctr = fake;
+			ret = randepoch_vm_counter_ptr(&ep, &ctr);
+			if (ret != -EPROTO || ctr)
+				tap_diag("offset %u: %d", bad[i], ret);
+			ok &= ret == -EPROTO && !ctr;
+		}
+	}
+	tap_ok(ok && !strcmp(randepoch_vm_counter_name(&ep), "unknown"),
+	       "misaligned, header or out-of-range offsets: -EPROTO");
+	sim[1] = 104;
+	vmclock[0] ^= 1;
+	ctr = fake;
+	ret = randepoch_vm_counter_ptr(&ep, &ctr);
+	vmclock[0] ^= 1;
+	ret2 = randepoch_vm_counter_ptr(&ep, &ctr);
+	tap_ok(ret == -EPROTO && ret2 == 0 && ctr == fake &&
+	       strstr(randepoch_strerror(-EPROTO), "vmclock"),
+	       "bad magic: -EPROTO (%d), \"%s\"; the good page again: 0",
+	       ret, randepoch_strerror(-EPROTO));
+	sim[1] = 0;
 
 	randepoch_close(&ep);
 	tap_ok(ep.page == NULL && ep.fd == -1 && *sim == 0x03000002,

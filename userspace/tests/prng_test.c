@@ -24,6 +24,8 @@ static int gr_fixed;		/* return a fixed pattern: "cloned" seeds */
 static int gr_fail;		/* fail with this errno */
 static uint32_t *gr_page;	/* publish gr_bump_to here during the call */
 static uint32_t gr_bump_to;
+static volatile uint64_t *gr_counter;	/* and gr_counter_to here */
+static uint64_t gr_counter_to;
 
 ssize_t getrandom(void *buf, size_t len, unsigned int flags)
 {
@@ -36,6 +38,11 @@ ssize_t getrandom(void *buf, size_t len, unsigned int flags)
 		/* An event while the PRNG reseeds. */
 		__atomic_store_n(gr_page, gr_bump_to, __ATOMIC_RELEASE);
 		gr_bump_to = 0;
+	}
+	if (gr_counter_to) {
+		/* A snapshot restore while the PRNG reseeds. */
+		__atomic_store_n(gr_counter, gr_counter_to, __ATOMIC_RELAXED);
+		gr_counter_to = 0;
 	}
 	if (gr_fixed) {
 		memset(buf, 0x5a, len);
@@ -153,8 +160,9 @@ int main(void)
 	size_t i, off, n;
 	int calls, ret, ok, same;
 	uint64_t r, child;
+	volatile uint64_t *ctr;
 
-	tap_plan(16);
+	tap_plan(22);
 	randepoch_attach(&ep, page);
 	publish(page, 0x03000007);
 
@@ -263,6 +271,77 @@ int main(void)
 	draw(q, big, 4096);
 	tap_ok(r == 1 && randepoch_prng_reseeds(q) == 1,
 	       "NO_EPOCH_CHECK does not reseed on an event");
+	randepoch_prng_free(q);
+
+	/*
+	 * A VM with a vmclock device: the counter changes, the word not yet
+	 * (the hypervisor changes it before any vCPU runs).
+	 */
+	ctr = randepoch_fake_vm_counter(page);
+	if (!ctr)
+		return KSFT_FAIL;
+	q = randepoch_prng_new(&ep, 0);
+	draw(q, buf, 16);
+	calls = gr_calls;
+	for (i = 0; i < 1000; i++)
+		draw(q, buf, 16);
+	tap_ok(randepoch_prng_reseeds(q) == 1 && gr_calls == calls,
+	       "vmclock device, counter unchanged: no reseed (control)");
+	__atomic_store_n(ctr, 2, __ATOMIC_RELAXED);
+	draw(q, buf, 1);
+	draw(q, buf, 16);
+	draw(q, big, 4096);
+	tap_ok(randepoch_prng_reseeds(q) == 2 && gr_calls == calls + 1 &&
+	       q->st->vm_counter == 2,
+	       "the counter changes alone: exactly one reseed, at the next draw");
+	r = randepoch_prng_reseeds(q);
+	gr_counter = ctr;
+	gr_counter_to = 4;
+	__atomic_store_n(ctr, 3, __ATOMIC_RELAXED);
+	draw(q, buf, 16);
+	ok = randepoch_prng_reseeds(q) == r + 1 && q->st->vm_counter == 3;
+	draw(q, buf, 16);
+	tap_ok(ok && randepoch_prng_reseeds(q) == r + 2 &&
+	       q->st->vm_counter == 4,
+	       "a restore during the reseed makes the next draw reseed again");
+	randepoch_prng_free(q);
+
+	q = randepoch_prng_new(&ep, RANDEPOCH_PRNG_NO_EPOCH_CHECK);
+	draw(q, buf, 16);
+	__atomic_store_n(ctr, 5, __ATOMIC_RELAXED);
+	draw(q, buf, 16);
+	tap_ok(randepoch_prng_reseeds(q) == 1,
+	       "NO_EPOCH_CHECK does not reseed on a counter change (control)");
+	randepoch_prng_free(q);
+
+	/* A malformed vmclock page: a clear error, no PRNG, no getrandom(). */
+	calls = gr_calls;
+	*(volatile uint32_t *)((uintptr_t)ctr & ~(uintptr_t)4095) = 0;
+	errno = 0;
+	q = randepoch_prng_new(&ep, 0);
+	ok = !q && errno == EPROTO;
+	randepoch_fake_vm_counter(page);
+	page[1] = 100;
+	errno = 0;
+	q = randepoch_prng_new(&ep, 0);
+	ok &= !q && errno == EPROTO;
+	page[1] = 4096;
+	errno = 0;
+	q = randepoch_prng_new(&ep, 0);
+	tap_ok(ok && !q && errno == EPROTO && gr_calls == calls,
+	       "bad magic, misaligned or out-of-range offset: new fails, EPROTO");
+
+	/* No device (offset 0, as on older kernels): the word alone. */
+	page[1] = 0;
+	q = randepoch_prng_new(&ep, 0);
+	draw(q, buf, 16);
+	__atomic_add_fetch(ctr, 1, __ATOMIC_RELAXED);
+	draw(q, buf, 16);
+	ok = q && !q->vm_counter && randepoch_prng_reseeds(q) == 1;
+	publish(page, 0x0200000d);
+	draw(q, buf, 16);
+	tap_ok(ok && randepoch_prng_reseeds(q) == 2,
+	       "no vmclock device: the counter is not looked at, the word is");
 	randepoch_prng_free(q);
 
 	tap_ok(clones_diverge(0, &same) && same,

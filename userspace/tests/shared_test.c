@@ -92,12 +92,14 @@ int main(void)
 	struct randepoch ep;
 	pthread_t bump_thread;
 	uint32_t seed_word, checked;
+	struct randepoch_shared *vm;
+	volatile uint64_t *ctr;
 	size_t i, n = 0;
 	uint64_t reseeds;
 	int status, ret;
 	pid_t pid;
 
-	tap_plan(8);
+	tap_plan(11);
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED)
@@ -161,6 +163,32 @@ int main(void)
 					   &checked);
 	tap_ok(!ret && seed_word == 0x02abcdef && checked == 0x02abcdef,
 	       "a draw after the last event uses its word (0x%08x)", seed_word);
+
+	/* A vmclock device: the counter changes alone. */
+	ctr = randepoch_fake_vm_counter(page);
+	vm = ctr ? randepoch_shared_new(&ep) : NULL;
+	if (!vm)
+		return KSFT_FAIL;
+	ret = randepoch_shared_fill(vm, buf, 16);
+	for (i = 0; i < 1000; i++)
+		ret |= randepoch_shared_fill(vm, buf, 16);
+	tap_ok(!ret && randepoch_shared_reseeds(vm) == 1,
+	       "vmclock device, counter unchanged: no reseed (control)");
+	__atomic_store_n(ctr, 2, __ATOMIC_RELAXED);
+	ret = randepoch_shared_fill_traced(vm, buf, 16, &seed_word, &checked);
+	for (i = 0; i < 1000; i++)
+		ret |= randepoch_shared_fill(vm, buf, 16);
+	tap_ok(!ret && randepoch_shared_reseeds(vm) == 2 &&
+	       seed_word == 0x02abcdef && checked == 0x02abcdef,
+	       "the counter changes alone: exactly one reseed (%llu seeds)",
+	       (unsigned long long)randepoch_shared_reseeds(vm));
+	randepoch_shared_free(vm);
+	page[1] = 4;
+	errno = 0;
+	vm = randepoch_shared_new(&ep);
+	tap_ok(!vm && errno == EPROTO,
+	       "a malformed vmclock page: new fails with EPROTO");
+	page[1] = 0;
 
 	fflush(stdout);
 	pid = fork();

@@ -24,7 +24,7 @@ Required, in every run:
 Required of the kernel's own output, counted from the first draw after
 resume (the first one whose timestamp differs between clones):
   - vmclock and vmgenid: getrandom() never returns bytes another clone got;
-  - vmclock: neither does vDSO getrandom();
+  - vmclock: neither does vDSO getrandom(), nor the checked PRNG;
   - control: getrandom() or vDSO getrandom() does repeat another clone
     (today's window, which the check closes).
 The per-clone stale windows go to build/results/stale_window.json.
@@ -163,6 +163,11 @@ def run_variant(variant, extra, append):
         tap.check(res["getrandom"][1] and res["getrandom"][0] == 0,
                   "%s: getrandom() repeated no other clone's bytes from the first "
                   "draw after resume (%d of %d)" % ((variant,) + res["getrandom"]))
+    if variant == "vmclock":
+        tap.check(res["checked_prng"][1] and res["checked_prng"][0] == 0,
+                  "vmclock: the checked PRNG repeated no other clone's bytes from the "
+                  "first draw after resume (%d of %d): it compares the counter"
+                  % res["checked_prng"])
     if variant == "vmclock" and res["vdso_getrandom"][1]:
         tap.check(res["vdso_getrandom"][0] == 0,
                   "vmclock: vDSO getrandom() repeated no other clone's bytes from "

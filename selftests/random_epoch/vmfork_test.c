@@ -44,18 +44,9 @@ FIXTURE(vmfork) {
 /* The source's ID, through the driver's read of its last registration. */
 static int vmfork_register(void)
 {
-	char buf[16] = "";
-	int fd, ret = epoch_control("vmfork_register");
+	int ret = epoch_control("vmfork_register");
 
-	if (ret)
-		return ret;
-	fd = open(EPOCH_TEST_CONTROL, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (read(fd, buf, sizeof(buf) - 1) <= 0)
-		ret = -EIO;
-	close(fd);
-	return ret ? ret : atoi(buf);
+	return ret ? ret : epoch_test_last_id();
 }
 
 static unsigned long long publications(int id)

@@ -31,6 +31,7 @@
 #include "randepoch_prng.h"
 #include "randepoch_testing.h"
 #include "vdso_getrandom.h"
+#include "draw_loop.h"
 
 #define MAX_THREADS	2
 
@@ -44,48 +45,18 @@ struct ctx {
 };
 
 static struct randepoch ep, ep_mmap;
-static volatile unsigned char sink;
 static double run_ns;
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-/*
- * One loop per variant and size, so that the inline fast path sees a
- * constant length as it would in a caller. Runs for run_ns, checking the
- * clock every 64 draws.
- */
-#define DRAW_FN(name, len, call)					\
-static double name(struct ctx *c __attribute__((unused)))	\
-{									\
-	unsigned char buf[len];						\
-	double t0 = now_ns(), t;					\
-	long n = 0;							\
-	int i;								\
-									\
-	do {								\
-		for (i = 0; i < 64; i++) {				\
-			call;						\
-			sink = buf[0];					\
-		}							\
-		n += 64;						\
-		t = now_ns();						\
-	} while (t - t0 < run_ns);					\
-	return (t - t0) / n;						\
-}
+/* One loop per variant and size (draw_loop.h). */
+#define CTX	struct ctx *c __attribute__((unused))
 
 #define DRAW_FNS(len)							\
-DRAW_FN(check_##len, len, randepoch_prng_fill(c->check, buf, len))	\
-DRAW_FN(nocheck_##len, len, randepoch_prng_fill(c->nocheck, buf, len))	\
-DRAW_FN(vdso_##len, len, vgetrandom(buf, len, 0, c->vstate, vstate_len))	\
-DRAW_FN(syscall_##len, len, syscall(SYS_getrandom, buf, len, 0))	\
-DRAW_FN(urandom_##len, len, (void)!read(c->urandom, buf, len))		\
-DRAW_FN(check_mmap_##len, len, randepoch_prng_fill(c->check_mmap, buf, len))
+DRAW_FN(check_##len, CTX, len, randepoch_prng_fill(c->check, buf, len))	\
+DRAW_FN(nocheck_##len, CTX, len, randepoch_prng_fill(c->nocheck, buf, len))	\
+DRAW_FN(vdso_##len, CTX, len, vgetrandom(buf, len, 0, c->vstate, vstate_len))	\
+DRAW_FN(syscall_##len, CTX, len, syscall(SYS_getrandom, buf, len, 0))	\
+DRAW_FN(urandom_##len, CTX, len, (void)!read(c->urandom, buf, len))		\
+DRAW_FN(check_mmap_##len, CTX, len, randepoch_prng_fill(c->check_mmap, buf, len))
 
 DRAW_FNS(4)
 DRAW_FNS(16)

@@ -34,6 +34,8 @@
 
 #include <linux/random_epoch.h>
 
+#include "draw_loop.h"
+
 #define MAX_SAMPLES	4096
 
 static int rnd;
@@ -46,14 +48,6 @@ struct shared {
 	__u32 done;			/* reader saw sample i */
 	double seen[MAX_SAMPLES];	/* when the reader saw sample i */
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static __u32 load(const __u32 *p)
 {

@@ -27,6 +27,7 @@
 
 #include "randepoch.h"
 #include "randepoch_testing.h"
+#include "draw_loop.h"
 
 /* The provider's entry point, in provider.c. */
 OSSL_provider_init_fn OSSL_provider_init;
@@ -52,14 +53,6 @@ struct job {
 	long iters;
 	int ok;
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static void *worker(void *arg)
 {

@@ -28,22 +28,14 @@
 
 #include "randepoch.h"
 #include "vdso_getrandom.h"
+#include "draw_loop.h"
 
 #define DRAW_BYTES	16
 #define MAX_ROUNDS	1000
 #define VMFORK_CHECK_PARAM "/sys/module/random/parameters/vmfork_check"
 
-static volatile unsigned char sink;
 static double run_ns;
 static void *vstate;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int set_check(const char *value)
 {
@@ -57,43 +49,12 @@ static int set_check(const char *value)
 	return ret;
 }
 
-static double draw_syscall(void)
-{
-	unsigned char buf[DRAW_BYTES];
-	double t0 = now_ns(), t;
-	long n = 0;
-	int i;
-
-	do {
-		for (i = 0; i < 64; i++) {
-			if (syscall(SYS_getrandom, buf, DRAW_BYTES, 0) != DRAW_BYTES)
-				abort();
-			sink = buf[0];
-		}
-		n += 64;
-		t = now_ns();
-	} while (t - t0 < run_ns);
-	return (t - t0) / n;
-}
-
-static double draw_vdso(void)
-{
-	unsigned char buf[DRAW_BYTES];
-	double t0 = now_ns(), t;
-	long n = 0;
-	int i;
-
-	do {
-		for (i = 0; i < 64; i++) {
-			if (vgetrandom(buf, DRAW_BYTES, 0, vstate, vstate_len) != DRAW_BYTES)
-				abort();
-			sink = buf[0];
-		}
-		n += 64;
-		t = now_ns();
-	} while (t - t0 < run_ns);
-	return (t - t0) / n;
-}
+/* An error aborts: a benchmark of failing calls would measure nothing. */
+DRAW_FN(draw_syscall, void, DRAW_BYTES,
+	if (syscall(SYS_getrandom, buf, DRAW_BYTES, 0) != DRAW_BYTES) abort())
+DRAW_FN(draw_vdso, void, DRAW_BYTES,
+	if (vgetrandom(buf, DRAW_BYTES, 0, vstate, vstate_len) != DRAW_BYTES)
+		abort())
 
 enum { SYSCALL_CHECK, SYSCALL_NOCHECK, VDSO, NVARIANTS };
 

@@ -3,7 +3,9 @@
  * An unmodified OpenSSL program: it calls only RAND_bytes() and links only
  * libcrypto; no randepoch code. Whether the provider is used is up to
  * OPENSSL_CONF. For the VM clone test: every INTERVAL_US for DURATION_MS it
- * prints "TAG R seq hex" for 16 random bytes; after SIGUSR1 (sent by the
+ * prints "TAG R seq ns hex" for 16 random bytes drawn at CLOCK_MONOTONIC
+ * ns (the same in every clone for a draw made before the snapshot, so the
+ * host finds the first draw after the resume); after SIGUSR1 (sent by the
  * guest script once the epoch word changed) it prints "TAG M seq" before
  * the next draw, so the host knows which draws came after the change.
  *
@@ -25,18 +27,18 @@ static void on_usr1(int sig)
 	marked = 1;
 }
 
-static long long now_ms(void)
+static long long now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 int main(int argc, char **argv)
 {
 	unsigned char b[16];
-	long long end;
+	long long end, t;
 	int printed = 0;
 	unsigned int seq, i;
 
@@ -46,8 +48,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGUSR1, on_usr1);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	end = now_ms() + atoll(argv[3]);
-	for (seq = 0; now_ms() < end; seq++) {
+	end = now_ns() + atoll(argv[3]) * 1000000LL;
+	for (seq = 0; (t = now_ns()) < end; seq++) {
 		if (marked && !printed) {
 			printf("%s M %u\n", argv[1], seq);
 			printed = 1;
@@ -56,7 +58,7 @@ int main(int argc, char **argv)
 			printf("%s E %u RAND_bytes failed\n", argv[1], seq);
 			return 1;
 		}
-		printf("%s R %u ", argv[1], seq);
+		printf("%s R %u %lld ", argv[1], seq, t);
 		for (i = 0; i < sizeof(b); i++)
 			printf("%02x", b[i]);
 		printf("\n");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """OpenSSL's RAND_bytes() across VM snapshot clones, with and without the
-randepoch provider (issue 14).
+randepoch provider (issues 14 and 18).
 
 A source guest runs ossl_clone.sh: the same unmodified program, which calls
 only RAND_bytes() and links only libcrypto, runs twice at once, once with
@@ -9,11 +9,23 @@ OPENSSL_CONF naming the randepoch provider (tag P) and once stock (tag S).
 The host saves the running source and starts CLONES clones from that one
 file, each with a new VMGenID GUID. In each clone the script waits for the
 epoch word to change and then has both programs mark their next draw.
+Each draw carries its CLOCK_MONOTONIC time: draws made before the snapshot
+are the same, time included, in every clone, so the first draw whose time
+differs between clones is the first one after the resume.
+
+Two runs, one after the other:
+  vmgenid   VMGenID alone: the provider learns of the restore from the
+            epoch word, which changes at the VMGenID interrupt;
+  vmclock   -device vmclock: QEMU bumps its disruption_marker before the
+            clone's vCPUs run, and the provider checks it beside the word.
 
 Required, in the same clones:
-  - the word changes in every clone, with the VMGenID notifier's ID;
+  - the word changes in every clone, with the VMGenID (or vmclock) ID;
   - with the provider: 0 duplicates across clones among the draws after
     the mark;
+  - vmclock: with the provider, 0 duplicates counted from the first draw
+    after the resume (vmgenid: the count is reported; the window between
+    resume and interrupt is what vmclock closes);
   - stock OpenSSL: the draws after the mark repeat across clones (the
     control that shows the test can fail).
 """
@@ -31,38 +43,58 @@ INTERVAL_US = 5000
 DURATION_MS = 5000
 RUN_BEFORE_SNAPSHOT = 1.5
 VMGENID_ID = 1
+VMCLOCK_ID = 4
 RUN = "ossl_clone.sh,%d,%d" % (INTERVAL_US, DURATION_MS)
+VARIANTS = (
+    ("vmgenid", []),
+    ("vmclock", ["-device", "vmclock"]),
+)
 
 tap = Tap()
 
 
-def after_mark(lines, tag):
-    """The draws (hex) a program made after its mark, or None if unmarked."""
-    out, marked = [], False
+def draws(lines, tag):
+    """A program's draws as {seq: (ns, hex)} and the seq of its mark."""
+    out, mark = {}, None
     for line in lines:
         f = line.split()
-        if len(f) >= 3 and f[0] == tag and f[1] == "M":
-            marked = True
-        elif marked and len(f) == 4 and f[0] == tag and f[1] == "R":
-            out.append(f[3])
-    return out if marked else None
+        if len(f) == 3 and f[0] == tag and f[1] == "M":
+            mark = int(f[2])
+        elif len(f) == 5 and f[0] == tag and f[1] == "R":
+            out[int(f[2])] = (int(f[3]), f[4])
+    return out, mark
 
 
-def main():
-    state = os.path.join(qemu.BUILD, "osslclone.state")
-    src = qemu.Guest(run=RUN, name="osslclone-source", timeout=300, qmp=True).start()
+def first_after_resume(logs):
+    """The first seq drawn at different times in the clones, or None."""
+    seqs = sorted(set.intersection(*(set(d) for d in logs)))
+    return next((s for s in seqs if len({d[s][0] for d in logs}) > 1), None)
+
+
+def duplicates(values):
+    return len(values) - len(set(values))
+
+
+def run_variant(variant, extra):
+    name = "osslclone-" + variant
+    state = os.path.join(qemu.BUILD, name + ".state")
+    ids = (VMGENID_ID, VMCLOCK_ID) if extra else (VMGENID_ID,)
+    tap.diag("== %s: %s ==" % (variant, " ".join(extra) or "no vmclock"))
+    src = qemu.Guest(run=RUN, name=name + "-source", timeout=300, qmp=True,
+                     extra=extra).start()
     m = src.wait_for(r"ossl_clone: start word|not found|P E ", 120)
     if not m or "start word" not in m.group(0):
-        tap.check(False, "source guest starts both OpenSSL programs",
+        tap.check(False, "%s: source guest starts both OpenSSL programs" % variant,
                   "\n".join(src.tail(30)))
         src.kill()
         tap.done()
         sys.exit(1)
     time.sleep(RUN_BEFORE_SNAPSHOT)
     src.snapshot_and_kill(state)
-    clones = qemu.run_clones(RUN, "osslclone", state, CLONES, timeout=300)
+    clones = qemu.run_clones(RUN, name, state, CLONES, timeout=300, extra=extra)
 
-    prov, stock = [], []
+    logs = {"P": [], "S": []}
+    marks = {"P": [], "S": []}
     for i, g in enumerate(clones):
         text = g.text()
         ok = "ossl_clone: done" in text and not g.timed_out
@@ -74,23 +106,56 @@ def main():
         watch = [line for line in text if line.startswith("ossl_clone: watch ")]
         word = [w for line in watch for w in line.split() if w.startswith("0x")]
         tap.check(len(word) >= 2 and word[0] != word[-1] and
-                  int(word[-1], 16) >> 24 == VMGENID_ID,
-                  "clone %d: the word changed with the VMGenID ID (%s)"
-                  % (i, " -> ".join(word)), "\n".join(watch))
-        p, s = after_mark(text, "P"), after_mark(text, "S")
-        tap.check(p and s, "clone %d: both programs marked the change (%d, %d draws after)"
-                  % (i, len(p or []), len(s or [])))
-        prov += p or []
-        stock += s or []
+                  int(word[-1], 16) >> 24 in ids,
+                  "%s clone %d: the word changed with the %s ID (%s)"
+                  % (variant, i, " or ".join(str(x) for x in ids),
+                     " -> ".join(word)), "\n".join(watch))
+        for tag in logs:
+            d, mark = draws(text, tag)
+            logs[tag].append(d)
+            marks[tag].append(mark)
+        tap.check(None not in (marks["P"][-1], marks["S"][-1]),
+                  "%s clone %d: both programs marked the change" % (variant, i))
 
-    pdups = len(prov) - len(set(prov))
-    tap.check(prov and pdups == 0,
-              "with the provider: 0 duplicates among %d RAND_bytes() draws after "
-              "the word changed in %d clones (%d repeated)" % (len(prov), CLONES, pdups))
-    sdups = len(stock) - len(set(stock))
-    tap.check(sdups > 0,
-              "stock OpenSSL (control): %d of %d draws after the change are "
-              "duplicates across clones" % (sdups, len(stock)))
+    def after(tag, starts):
+        return [h for d, s in zip(logs[tag], starts) if s is not None
+                for q, (_, h) in d.items() if q >= s]
+
+    prov = after("P", marks["P"])
+    tap.check(prov and duplicates(prov) == 0,
+              "%s, with the provider: 0 duplicates among %d RAND_bytes() draws "
+              "after the word changed in %d clones (%d repeated)"
+              % (variant, len(prov), CLONES, duplicates(prov)))
+    stock = after("S", marks["S"])
+    tap.check(duplicates(stock) > 0,
+              "%s, stock OpenSSL (control): %d of %d draws after the change "
+              "are duplicates across clones" % (variant, duplicates(stock), len(stock)))
+
+    resumed = first_after_resume(logs["P"])
+    if not tap.check(resumed is not None,
+                     "%s: the provider's draws diverge in time after resume" % variant):
+        return
+    window = after("P", [resumed] * CLONES)
+    # Draws from the resume to the mark, per clone: how long the guest
+    # script's `randepoch watch` took to see the word change.
+    before_mark = [m - resumed for m in marks["P"]]
+    if extra:
+        tap.check(window and duplicates(window) == 0,
+                  "%s, with the provider: 0 duplicates among %d draws counted "
+                  "from the first draw after resume (%d repeated; %s draws per "
+                  "clone before the guest script saw the word change)"
+                  % (variant, len(window), duplicates(window), before_mark))
+    else:
+        tap.diag("%s, with the provider, from the first draw after resume: %d "
+                 "of %d draws repeated across clones (the window vmclock "
+                 "closes); %s draws per clone before the guest script saw "
+                 "the word change"
+                 % (variant, duplicates(window), len(window), before_mark))
+
+
+def main():
+    for variant, extra in VARIANTS:
+        run_variant(variant, extra)
     tap.done()
     sys.exit(1 if tap.failed else 0)
 

@@ -94,12 +94,14 @@ kcsan: guest
 demo: guest debian-image
 	@$(PYTHON) scripts/demo.py
 
-# Benchmarks side by side in one guest boot, and the per-draw one natively
-# on the host; writes docs/results/bench.{md,json,png}.
+# Benchmarks side by side in one guest boot, the per-draw one natively on
+# the host, and the check's instruction count under callgrind; writes
+# docs/results/bench.{md,json,png}, vmfork_bench.md and check_cost.md.
 bench: guest
 	@$(MAKE) --no-print-directory -C bench O=$(abspath $(BUILD)/bench)
 	@$(PYTHON) scripts/bench.py
 	@$(PYTHON) scripts/vmfork_bench.py
+	@$(PYTHON) scripts/check_cost.py
 
 # Only the test kernel, for a quick edit-run loop.
 test-quick: guest

@@ -76,7 +76,7 @@ copies() {
 		kill -9 "$(cat $W/pid)"
 		wait $criu
 		# Skip the dumped lines and the draw in flight at the dump.
-		tail -n +$((n + 2)) $W/out | grep ' R ' | cut -d' ' -f4 |
+		tail -n +$((n + 2)) $W/out | grep ' R ' | cut -d' ' -f5 |
 			sort -u >$W/copy$c
 		echo "# copy $c: $(wc -l <$W/copy$c) draws after restore"
 		if grep -q ' E ' $W/out; then

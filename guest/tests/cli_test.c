@@ -102,15 +102,31 @@ static bool last_line_is(const char *path, const char *want)
 	return !strcmp(last, want);
 }
 
+/*
+ * Wait until the CLI started beside us holds its watcher: a bump made
+ * before then is the CLI's starting word, not a change it sees (a fixed
+ * delay was too short for exec on the debug kernel under load).
+ */
+static void wait_for_watcher(void)
+{
+	unsigned int watchers = 0, outdated, ms;
+
+	for (ms = 0; ms < 20000; ms += 10) {
+		if (!randepoch_count(&watchers, &outdated) && watchers)
+			return;
+		usleep(10000);
+	}
+}
+
 static void *bump_soon(void *arg)
 {
 	(void)arg;
-	usleep(200000);
+	wait_for_watcher();
 	randepoch_bump(0, 0, NULL);
 	return NULL;
 }
 
-/* Bump at 200 ms, then sample the watcher counts at 600 ms. */
+/* Bump once the watcher runs, then sample the watcher counts 400 ms on. */
 struct bump_and_count {
 	uint32_t word;
 	unsigned int watchers, outdated;
@@ -121,7 +137,7 @@ static void *bump_then_count(void *arg)
 {
 	struct bump_and_count *b = arg;
 
-	usleep(200000);
+	wait_for_watcher();
 	b->ret = randepoch_bump(0, 0, &b->word);
 	usleep(400000);
 	if (!b->ret)
@@ -129,7 +145,7 @@ static void *bump_then_count(void *arg)
 	return NULL;
 }
 
-/* watch --exec HOOK, --count 2 so that it still runs at 600 ms. */
+/* watch --exec HOOK, --count 2 so that it still runs when sampled. */
 static int watch_exec(const char *hook, struct bump_and_count *b)
 {
 	pthread_t t;
@@ -138,7 +154,7 @@ static int watch_exec(const char *hook, struct bump_and_count *b)
 	memset(b, 0, sizeof(*b));
 	b->watchers = b->outdated = 99;
 	pthread_create(&t, NULL, bump_then_count, b);
-	rc = run(0, "watch", "--count", "2", "--timeout-ms", "1500", "--exec",
+	rc = run(0, "watch", "--count", "2", "--timeout-ms", "3000", "--exec",
 		 "sh", "-c", hook, NULL);
 	pthread_join(t, NULL);
 	return rc;

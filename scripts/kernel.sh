@@ -3,8 +3,8 @@
 # Build the patched 6.12 kernel.
 #
 #   scripts/kernel.sh [FLAVOUR]	FLAVOUR is "test" (default), "debug", "kcsan" or
-#				"debian" (the Debian guest's kernel, packaged
-#				by make bindeb-pkg into build/deb/)
+#				"debian" (the test kernel packaged by make
+#				bindeb-pkg into build/deb/, for the Debian guest)
 #
 # 1. Extract Debian's linux-source-6.12 once into build/src.
 # 2. Lay kernel/ over it: hook patches (kernel/patches/series order) applied to
@@ -14,7 +14,8 @@
 # 3. tinyconfig + kernel/config/*.config fragments, merged with
 #    merge_config.sh; every requested option is checked to have landed.
 # 4. make bzImage with ccache into build/obj-FLAVOUR; for "debian", make
-#    bindeb-pkg there instead (the kernel's own Debian packaging).
+#    bindeb-pkg in build/obj-test (the kernel's own Debian packaging of the
+#    very kernel the test suite runs: one build serves both).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,14 +29,21 @@ flock 8
 
 FLAVOUR=${1:-test}
 KOBJ=$BUILD/obj-$FLAVOUR
+# The Debian guest boots the test kernel: same config, same object tree, so
+# packaging it relinks vmlinux instead of building a third kernel.
+if [ "$FLAVOUR" = debian ]; then
+	KOBJ=$BUILD/obj-test
+fi
+# Part of the kernel release, so that the test build and bindeb-pkg agree
+# on it (utsrelease.h), and the image's package is linux-image-*-randepoch.
+KLOCALVERSION=-randepoch
 KSRC=$KPRISTINE			# the extracted tree is patched in place
 SAVED=$BUILD/pristine		# pristine copies of every file we replace
 STAGE=$BUILD/stage
 case $FLAVOUR in
-test) FRAGMENTS=("$TOP/kernel/config/randepoch.config") ;;
+test | debian) FRAGMENTS=("$TOP/kernel/config/randepoch.config" "$TOP/kernel/config/debian.config") ;;
 debug) FRAGMENTS=("$TOP/kernel/config/randepoch.config" "$TOP/kernel/config/debug.config") ;;
 kcsan) FRAGMENTS=("$TOP/kernel/config/randepoch.config" "$TOP/kernel/config/kcsan.config") ;;
-debian) FRAGMENTS=("$TOP/kernel/config/randepoch.config" "$TOP/kernel/config/debian.config") ;;
 *) die "unknown kernel flavour '$FLAVOUR' (test, debug, kcsan or debian)" ;;
 esac
 
@@ -154,7 +162,10 @@ if [ "$(cat "$KOBJ/.randepoch-config" 2>/dev/null)" != "$cfghash" ] || [ ! -f "$
 fi
 
 # --- 4. build --------------------------------------------------------------
+# KBUILD_BUILD_VERSION as bindeb-pkg sets it (the package revision), so that
+# packaging the test kernel does not relink it.
 export KBUILD_BUILD_TIMESTAMP="2024-11-17" KBUILD_BUILD_USER=randepoch KBUILD_BUILD_HOST=randepoch
+export KBUILD_BUILD_VERSION=1
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # Paths relative to the checkout, so that a second work tree or a CI clone
 # in another folder hits the cache this one filled.
@@ -195,7 +206,7 @@ if [ "$FLAVOUR" = debian ]; then
 	t0=$(date +%s)
 	rm -f "$BUILD"/linux-*.deb "$BUILD"/linux-upstream_* "$DEB"/linux-*.deb
 	run_logged "$LOGS/kernel-$FLAVOUR.log" make -C "$KSRC" O="$KOBJ" CC="ccache gcc" -j"$(nproc)" \
-		LOCALVERSION=-randepoch KDEB_PKGVERSION="$KVERSION-1" KDEB_COMPRESS=gzip \
+		LOCALVERSION="$KLOCALVERSION" KDEB_PKGVERSION="$KVERSION-1" KDEB_COMPRESS=gzip \
 		DPKG_FLAGS="-Ppkg.linux-upstream.nokernelheaders" bindeb-pkg
 	check_warnings
 	mv "$BUILD"/linux-image-*.deb "$BUILD"/linux-libc-dev_*.deb "$DEB"/
@@ -207,7 +218,8 @@ if [ "$FLAVOUR" = debian ]; then
 fi
 step "kernel: building bzImage ($FLAVOUR, -j$(nproc), ccache; log: $LOGS/kernel-$FLAVOUR.log)"
 t0=$(date +%s)
-run_logged "$LOGS/kernel-$FLAVOUR.log" make -C "$KSRC" O="$KOBJ" CC="ccache gcc" -j"$(nproc)" bzImage
+run_logged "$LOGS/kernel-$FLAVOUR.log" make -C "$KSRC" O="$KOBJ" CC="ccache gcc" -j"$(nproc)" \
+	LOCALVERSION="$KLOCALVERSION" bzImage
 check_warnings
 cp "$KOBJ/arch/x86/boot/bzImage" "$BUILD/bzImage-$FLAVOUR"
 step "kernel: built Linux $KVERSION in $(($(date +%s) - t0))s -> build/bzImage-$FLAVOUR"

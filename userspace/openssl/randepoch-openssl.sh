@@ -148,8 +148,9 @@ enable() {
 	after=$(providers "$tmp")
 	# shellcheck disable=SC2086 # provider names are single words
 	for p in $before randepoch; do
-		printf '%s\n' "$after" | grep -qx "$p" ||
-			die "with the include, provider '$p' is not active (does $config use Debian's section names openssl_init, provider_sect, default_sect?); nothing changed"
+		printf '%s\n' "$after" | grep -qx "$p" && continue
+		why=$(OPENSSL_CONF=$tmp openssl list -providers 2>&1 >/dev/null | head -n 1)
+		die "with the include, provider '$p' is not active${why:+ ($why)}: is its module installed, does $config use Debian's section names openssl_init, provider_sect, default_sect? Nothing changed"
 	done
 	primary_is_randepoch "$tmp" ||
 		die "with the include, RANDEPOCH is not the primary DRBG ('openssl list -random-instances'); nothing changed"

@@ -6,7 +6,8 @@
 # without the epoch page, the "no feature" error. Each success is paired
 # with the same command failing without allow_no_epoch, which shows that
 # the config really routes RAND_bytes through the provider.
-# With --print-conf MODULE it prints that config instead.
+# With --print-conf MODULE it prints that config instead, with
+# --print-dropin MODULE the system-wide drop-in (randepoch-openssl).
 : "${O:=$(cd "$(dirname "$0")/../.." && pwd)/build/userspace}"
 SO=$(cd "$O" 2>/dev/null && pwd)/randepoch.so
 dir=$(mktemp -d)
@@ -18,49 +19,43 @@ ok() {
 		{ [ -s "$dir/err" ] && sed 's/^/# /' "$dir/err" | head -5; }
 }
 
-# conf FILE EXTRA: the docs/openssl.md snippet, plus EXTRA in its section.
-conf() {
-	cat >"$1" <<EOC
-openssl_conf = openssl_init
-
-[openssl_init]
-providers = provider_sect
-random = random_sect
-
-[provider_sect]
-default = default_sect
-randepoch = randepoch_sect
-
-[default_sect]
-activate = 1
-
-[randepoch_sect]
-module = $SO
-activate = 1
-$2
-
-[random_sect]
-random = RANDEPOCH
-EOC
-}
+# The config text, the certificate and the handshake, shared with
+# openssl_system_test.sh and the build.
+. "$(dirname "$0")/ossl_test_lib.sh"
 
 # --print-conf MODULE: only print the config (for the guest), then exit.
-if [ "$1" = --print-conf ]; then
-	SO=$2
-	conf /dev/stdout ""
+# --print-dropin MODULE: only print what randepoch-openssl enable includes
+# system-wide: the provider sections with allow_no_epoch = 1, so that a
+# kernel without the epoch page keeps every OpenSSL program working.
+case $1 in
+--print-conf)
+	conf /dev/stdout "$2" ""
 	exit 0
-fi
+	;;
+--print-dropin)
+	cat <<EOC
+# randepoch.so for every OpenSSL program: included at the end of
+# openssl.cnf by "randepoch-openssl enable" (docs/openssl.md, System-wide).
+# Reopens Debian's sections [openssl_init], [provider_sect], [default_sect]
+# (later values win). allow_no_epoch = 1: on a kernel without the epoch
+# page RANDEPOCH still works, fork-safe only (epoch_source none).
+
+EOC
+	conf_sections "$2" "allow_no_epoch = 1"
+	exit 0
+	;;
+esac
 
 . "$(dirname "$0")/../../scripts/tap/tap.sh"
 tap_plan 8
 if "$O/randepoch" show --raw >/dev/null 2>&1; then
 	has_epoch=1
-	conf "$dir/fork.cnf" ""
+	conf "$dir/fork.cnf" "$SO" ""
 else
 	has_epoch=0
-	conf "$dir/fork.cnf" "allow_no_epoch = 1"
+	conf "$dir/fork.cnf" "$SO" "allow_no_epoch = 1"
 fi
-conf "$dir/strict.cnf" ""
+conf "$dir/strict.cnf" "$SO" ""
 
 OPENSSL_CONF=$dir/fork.cnf openssl list -random-generators >"$dir/out" 2>"$dir/err"
 grep -q "RANDEPOCH.*@ randepoch" "$dir/out"
@@ -82,35 +77,14 @@ else
 fi
 
 # TLS 1.3 on loopback, both ends on the provider; bounded by timeout.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-subj /CN=localhost -days 1 -keyout "$dir/key.pem" \
-	-out "$dir/cert.pem" >/dev/null 2>&1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# handshake CONF: one s_server accepting once, one s_client; 0 if TLS 1.3.
-handshake() {
-	OPENSSL_CONF=$1 timeout 20 openssl s_server -www \
-		-accept "127.0.0.1:$port" \
-		-naccept 1 -tls1_3 -cert "$dir/cert.pem" -key "$dir/key.pem" \
-		</dev/null >"$dir/srv" 2>&1 &
-	srv=$!
-	i=0
-	while [ $i -lt 50 ] && ! grep -q ACCEPT "$dir/srv" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	printf 'GET / HTTP/1.0\r\n\r\n' | OPENSSL_CONF=$1 timeout 20 \
-		openssl s_client -tls1_3 -ign_eof -connect "127.0.0.1:$port" \
-		>"$dir/cli" 2>"$dir/err"
-	kill "$srv" 2>/dev/null
-	wait "$srv" 2>/dev/null
-	grep -q "^New, TLSv1.3" "$dir/cli" && grep -q "^HTTP/1.0 200" "$dir/cli"
-}
-handshake "$dir/fork.cnf"
+tls_cert "$dir"
+port=$(free_port)
+handshake "$dir/fork.cnf" "$dir" "$port"
 ok $? "TLS 1.3 handshake s_server <-> s_client on 127.0.0.1 via the provider"
 if [ $has_epoch = 1 ]; then
 	tap_skip "this kernel has the epoch page"
 else
-	! handshake "$dir/strict.cnf" &&
+	! handshake "$dir/strict.cnf" "$dir" "$port" &&
 		grep -q "no /dev/random epoch page" "$dir/err"
 	ok $? "the same handshake fails without allow_no_epoch, naming the cause (control)"
 fi

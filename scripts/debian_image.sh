@@ -7,8 +7,9 @@
 # One bootstrap gives two ext4 images (raw, for virtio-blk, no partition
 # table): "stock" is trixie with our kernel (linux-image-*-randepoch from
 # build/deb, installed with apt), systemd 257, OpenSSH 10, OpenSSL 3.5,
-# qemu-guest-agent 10 and nftables; "randepoch" is the same tree with our
-# userspace .debs then installed with apt, as a user would. The kernel is
+# qemu-guest-agent 10, nftables and nginx (TLS 1.3 on 443); "randepoch" is
+# the same tree with our userspace .debs then installed with apt, as a user
+# would, and the provider enabled system-wide (randepoch-openssl enable). The kernel is
 # also copied out (vmlinuz) for QEMU's direct boot: the image has no boot
 # loader. Rebuilt only when an input changes (the .debs, this script, the
 # files in scripts/debian-image/); each phase's time is printed.
@@ -29,7 +30,7 @@ OUT=$BUILD/debian-image
 DEB=$BUILD/deb
 OVERLAY=$TOP/scripts/debian-image
 SIZE=2G
-PACKAGES=systemd-sysv,udev,openssh-server,qemu-guest-agent,nftables,iproute2,procps
+PACKAGES=systemd-sysv,udev,openssh-server,qemu-guest-agent,nftables,iproute2,procps,nginx,openssl
 # What a user of the randepoch image installs (not -dev, not the kernel's
 # linux-libc-dev).
 OURS=(librandepoch0 randepoch randepoch-hooks randepoch-openssl-provider)
@@ -48,6 +49,11 @@ if [ "${1:-}" = --hook ]; then
 	configure)
 		cp -r "$OVERLAY"/. "$root/"
 		rm -f "$root"/etc/ssh/ssh_host_*
+		# nginx's TLS key (etc/nginx/conf.d/randepoch-tls.conf): one per
+		# image, as an operator's certificate would be.
+		chroot "$root" openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-nodes -days 3650 -subj /CN=localhost \
+			-keyout /etc/ssl/private/randepoch-tls.key -out /etc/ssl/certs/randepoch-tls.pem
 		echo uninitialized >"$root/etc/machine-id"
 		rm -f "$root/var/lib/dbus/machine-id"
 		chroot "$root" systemctl enable systemd-networkd.service
@@ -67,6 +73,9 @@ if [ "${1:-}" = --hook ]; then
 		done
 		chroot "$root" apt-get install -y --no-install-recommends "${debs[@]}"
 		rm -rf "$root/tmp/randepoch-debs"
+		# What an operator does once (docs/openssl.md, "System-wide"):
+		# every OpenSSL program, nginx included, draws from RANDEPOCH.
+		chroot "$root" randepoch-openssl enable
 		chroot "$root" dpkg-query -W -f='${Package} ${Version}\n' >"$OUT/manifest.txt" ;;
 	done) ;;
 	esac

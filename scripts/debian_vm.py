@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """The Debian 13 guest (scripts/debian_image.sh) under QEMU: an ext4 disk on
 virtio-blk behind a qcow2 overlay, QEMU user networking with the guest's
-port 22 forwarded to 127.0.0.1:PORT, qemu-guest-agent on virtio-serial, QMP.
+ports 22 and 443 forwarded to 127.0.0.1:PORT and :TLS_PORT,
+qemu-guest-agent on virtio-serial, QMP.
 
 An orchestrator's snapshot (snapshot()): guest-fsfreeze-freeze through the
 agent, stop, copy the disk overlay and save the VM state to a file, then
@@ -21,6 +22,7 @@ import threading
 import time
 
 import qemu
+import tls_hello
 
 IMAGE_DIR = os.path.join(qemu.BUILD, "debian-image")
 VMLINUZ = os.path.join(IMAGE_DIR, "vmlinuz")
@@ -49,6 +51,7 @@ class DebianVM(qemu.Guest):
                          guid=guid)
         self.image = image
         self.port = port or free_port()
+        self.tls_port = free_port()
         self.work = work or os.path.join(qemu.BUILD, "debian-vm")
         os.makedirs(self.work, exist_ok=True)
         self.disk = disk
@@ -61,7 +64,8 @@ class DebianVM(qemu.Guest):
                       "-display", "none", "-serial", "stdio", "-no-reboot",
                       "-kernel", VMLINUZ, "-append", CMDLINE,
                       "-drive", "file=%s,if=virtio,format=qcow2,cache=unsafe" % disk,
-                      "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:22" % self.port,
+                      "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:22,hostfwd=tcp:127.0.0.1:%d-:443"
+                      % (self.port, self.tls_port),
                       "-device", "virtio-net-pci,netdev=n0",
                       "-device", "vmgenid,guid=%s" % guid,
                       "-device", "virtio-serial-pci",
@@ -251,3 +255,25 @@ class Scanner(threading.Thread):
         for _, k in self.scans:
             out |= k
         return out
+
+
+class Handshaker(threading.Thread):
+    """openssl s_client against one VM's nginx in a loop from t0 (its
+    resume), pause seconds between handshakes so that the clones' CPUs
+    (TCG, shared) still run their hooks: hellos is [(seconds since t0,
+    ServerHello fields or None)]."""
+
+    def __init__(self, vm, t0=None, pause=0.2):
+        super().__init__(daemon=True)
+        self.vm, self.t0, self.pause = vm, t0 or time.monotonic(), pause
+        self.hellos = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set() and self.vm.proc.poll() is None:
+            h = tls_hello.hello(self.vm.tls_port, timeout=10)
+            self.hellos.append((time.monotonic() - self.t0, h))
+            time.sleep(self.pause)
+
+    def answered(self):
+        return [h for _, h in self.hellos if h]

@@ -216,6 +216,7 @@ def derived_demo():
 
 def debian_demo():
     import debian_vm
+    import tls_hello
     say()
     say("== 5. A Debian 13 VM, cloned ==")
     say("Debian trixie with systemd, OpenSSH and qemu-guest-agent, our kernel and our")
@@ -230,10 +231,15 @@ def debian_demo():
     src.sh("echo RANDEPOCH_SETTLE_TIMEOUT_MS=300000 >/etc/default/randepoch-gate")
     ed = [k for k in k0 if k.startswith("ssh-ed25519")]
     say("Its SSH host key (ed25519): ...%s" % (ed[0][-16:] if ed else sorted(k0)[0][-16:]))
+    h0 = tls_hello.hello(src.tls_port, timeout=30)
+    say("Debian's nginx serves TLS 1.3 on it, unmodified; OpenSSL's DRBG is our provider")
+    say("system-wide (randepoch-openssl enable, once). A handshake's ServerHello random: %s..."
+        % (h0["random"][:16] if h0 else "none (nginx did not answer)"))
     say("Snapshot as an orchestrator takes it: the guest agent freezes the filesystems")
     say("(our fsfreeze hook closes the network gate first), the VM is saved to a file,")
     say("the original is thawed. Then %d clones start from the file, each with a new" % CLONES)
-    say("VM generation ID, and the host runs ssh-keyscan against each in a loop.")
+    say("VM generation ID, and the host runs ssh-keyscan and openssl s_client against")
+    say("each in a loop.")
     state = os.path.join(work, "demo-debian.state")
     disk = os.path.join(work, "demo-debian.snap.qcow2")
     src.snapshot(state, disk)
@@ -241,7 +247,7 @@ def debian_demo():
     src.wait()
     clones = [debian_vm.DebianVM.clone("demo-debian-%d" % i, state, disk, work=work)
               for i in range(CLONES)]
-    scanners = []
+    scanners, handshakers = [], []
     for g in clones:
         while g.qmp("query-status").get("status") == "inmigrate":
             time.sleep(0.05)
@@ -250,14 +256,19 @@ def debian_demo():
         sc = debian_vm.Scanner(g)
         sc.start()
         scanners.append(sc)
+        hs = debian_vm.Handshaker(g, sc.t0)
+        hs.start()
+        handshakers.append(hs)
     for g in clones:
         g.agent("guest-fsfreeze-thaw", timeout=400)
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not all(sum(1 for _, k in s.scans if k) >= 2 for s in scanners):
+    while time.monotonic() < deadline and not (
+            all(sum(1 for _, k in s.scans if k) >= 2 for s in scanners) and
+            all(len(h.answered()) >= 2 for h in handshakers)):
         time.sleep(0.5)
-    for sc in scanners:
+    for sc in scanners + handshakers:
         sc.stop.set()
-        sc.join(10)
+        sc.join(15)
     say()
     for i, sc in enumerate(scanners):
         keys = sc.keys()
@@ -277,6 +288,17 @@ def debian_demo():
         say("\"randepoch settle\" said the hooks had renewed them.")
     else:
         say("SOMETHING ANSWERED WITH THE SNAPSHOT'S KEYS: see build/logs/demo-debian-*.console.log")
+    say()
+    randoms = [[h["random"] for h in hs.answered()] for hs in handshakers]
+    for i, r in enumerate(randoms):
+        say("  clone %d: nginx's first ServerHello random after resume %s... (%d handshakes)"
+            % (i + 1, r[0][:16] if r else "none", len(r)))
+    seen = [set(r) for r in randoms]
+    dup = any(seen[i] & seen[j] for i in range(CLONES) for j in range(i + 1, CLONES))
+    say("%s: stock OpenSSL would give the same random in every clone (make test's control"
+        % ("TWO CLONES REPEATED A RANDOM" if dup else "No two clones' nginx sent the same random"))
+    say("shows it with the stock image), because each clone's nginx worker holds the")
+    say("snapshot's DRBG state; the provider saw the new epoch word and reseeded first.")
     for g in clones:
         g.kill()
         g.wait()

@@ -36,7 +36,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import debian_vm  # noqa: E402
 import qemu  # noqa: E402
-from debian_vm import DebianVM, Scanner, keyscan, wait_ssh  # noqa: E402
+from debian_vm import DebianVM, Handshaker, Scanner, keyscan, wait_ssh  # noqa: E402
+import tls_hello  # noqa: E402
 from tap import Tap  # noqa: E402
 
 CLONES = int(os.environ.get("RANDEPOCH_DEBIAN_CLONES", "4"))
@@ -67,6 +68,11 @@ def ready(vm, what):
     tap.check(bool(keys), "%s boots, sshd answers ssh-keyscan on 127.0.0.1:%d (agent up %.0fs, sshd %.0fs from start)"
               % (what, vm.port, t_agent, time.monotonic() - vm.t0),
               "\n".join(vm.tail(40)))
+    # nginx serves before the snapshot: its workers' DRBGs are seeded and
+    # in use, as on a server that has been up for a while.
+    hellos = [tls_hello.hello(vm.tls_port, timeout=30) for _ in range(3)]
+    tap.check(all(hellos), "%s: nginx answers TLS 1.3 handshakes on 127.0.0.1:%d (%s)"
+              % (what, vm.tls_port, hellos[0]["group_name"] if hellos[0] else "none"))
     return keys
 
 
@@ -86,15 +92,19 @@ def clones_from(src, tag, image, count, use_agent=True, settle_wait=180):
     src.qmp("stop")        # the original waits, its CPU goes to the clones
     clones = [DebianVM.clone("%s-%d" % (tag, i), state, disk, image=image, work=WORK)
               for i in range(count)]
-    scanners, thaws = [], [None] * count
+    scanners, handshakers, thaws = [], [], [None] * count
     for g in clones:
         while g.qmp("query-status").get("status") == "inmigrate":
             time.sleep(0.05)
     for g in clones:
         g.qmp("cont")
-        s = Scanner(g, time.monotonic())
+        t0 = time.monotonic()
+        s = Scanner(g, t0)
         s.start()
         scanners.append(s)
+        h = Handshaker(g, t0)
+        h.start()
+        handshakers.append(h)
 
     def thaw(i, g):
         t0 = time.monotonic()
@@ -109,20 +119,34 @@ def clones_from(src, tag, image, count, use_agent=True, settle_wait=180):
             th = threading.Thread(target=thaw, args=(i, g), daemon=True)
             th.start()
             threads.append(th)
-    return state, disk, clones, scanners, threads, thaws
+    return state, disk, clones, scanners, handshakers, threads, thaws
 
 
-def settle_scans(scanners, want_accepted=3, timeout=240):
-    """Let each scanner run until it saw want_accepted answers, or timeout."""
+def settle_scans(scanners, handshakers, want_accepted=3, timeout=240):
+    """Let each scanner and handshaker run until it saw want_accepted
+    answers, or timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(sum(1 for _, k in s.scans if k) >= want_accepted for s in scanners):
+        if all(sum(1 for _, k in s.scans if k) >= want_accepted for s in scanners) and \
+                all(len(h.answered()) >= want_accepted for h in handshakers):
             break
         time.sleep(0.5)
-    for s in scanners:
+    for s in scanners + handshakers:
         s.stop.set()
-    for s in scanners:
-        s.join(10)
+    for s in scanners + handshakers:
+        s.join(15)
+
+
+def tls_shared(handshakers):
+    """(values seen, values shared by two clones): ServerHello randoms and
+    key shares of every handshake each clone answered."""
+    per_clone = [set(v for h in hs.answered() for v in (h["random"], h["key_exchange"]))
+                 for hs in handshakers]
+    shared = set()
+    for i in range(len(per_clone)):
+        for j in range(i + 1, len(per_clone)):
+            shared |= per_clone[i] & per_clone[j]
+    return sum(len(v) for v in per_clone), shared
 
 
 def finish(state, disk, clones):
@@ -163,26 +187,51 @@ def main():
     tap.diag("source: " + out.strip().replace("\n", "; "))
     tap.check(out.startswith("active") and "open" in out,
               "the source runs randepoch-hooks.service under systemd, gate open", out)
+    rc, out = src.sh("randepoch-openssl status; echo status=$?; systemctl is-active nginx.service; "
+                     "for p in $(pgrep -f 'nginx: worker'); do "
+                     "grep -q /randepoch.so /proc/$p/maps && echo worker $p maps randepoch.so; done")
+    tap.check(rc == 0 and "status=0" in out and "epoch source: vdso" in out and "maps randepoch.so" in out,
+              "source: the provider is enabled system-wide and active (randepoch-openssl status), "
+              "nginx's running workers have it mapped", out)
+    tap.diag("source: " + out.strip().replace("\n", "; "))
+    rc, out = ctl.sh("randepoch-openssl status; openssl list -random-instances | head -n 3")
+    tap.diag("stock source: " + out.strip().replace("\n", "; "))
     src.sh("echo RANDEPOCH_SETTLE_TIMEOUT_MS=%d >/etc/default/randepoch-gate" % SETTLE_MS)
 
     # --- control: the stock image -----------------------------------------
-    st, dk, cl, sc, th, thaws = clones_from(ctl, "deb-stock", "stock", CLONES)
-    settle_scans(sc)
+    st, dk, cl, sc, hs, th, thaws = clones_from(ctl, "deb-stock", "stock", CLONES)
+    settle_scans(sc, hs)
     for t in th:
         t.join(60)
     seen = [s.keys() for s in sc]
-    tap.check(all(k == c0 for k in seen),
+    # Every key a clone presents is the snapshot's (under load ssh-keyscan's
+    # 2 s timeout may drop a key type from a scan: a subset still counts).
+    tap.check(all(k and k <= c0 for k in seen),
               "control (stock image): all %d clones present the snapshot's host keys" % CLONES,
               "snapshot %s\nclones %s" % (sorted(c0), [sorted(k) for k in seen]))
+    # Stock OpenSSL in nginx's worker: the same DRBG state in every clone,
+    # so the k-th handshake of each clone draws the same bytes.
+    firsts = [x.answered() for x in hs]
+    same = 0
+    while all(len(f) > same for f in firsts) and \
+            len(set(f[same]["random"] for f in firsts)) == 1:
+        same += 1
+    n, shared = tls_shared(hs)
+    tap.check(same >= 1, "control (stock image): nginx's first %d handshakes return the same "
+              "ServerHello random in all %d clones (%d of %d values shared)"
+              % (same, CLONES, len(shared), n),
+              "\n".join("clone %d: %s" % (i, [h["random"][:16] for h in f[:4]])
+                        for i, f in enumerate(firsts)))
+    results["control_tls"] = {"same_first_k": same, "values": n, "shared": len(shared)}
     finish(st, dk, cl)
     ctl.kill(); ctl.wait()
 
     # --- quiesced snapshot ------------------------------------------------------
-    st, dk, cl, sc, th, thaws = clones_from(src, "deb-clone", "randepoch", CLONES,
+    st, dk, cl, sc, hs, th, thaws = clones_from(src, "deb-clone", "randepoch", CLONES,
                                             settle_wait=SETTLE_MS / 1000 + 60)
     for t in th:
         t.join(SETTLE_MS / 1000 + 90)
-    settle_scans(sc)
+    settle_scans(sc, hs)
     seen = [s.keys() for s in sc]
     firsts = [s.first_accepted() for s in sc]
     every = set().union(*seen)
@@ -195,6 +244,17 @@ def main():
               "quiesced snapshot: no host key shared by two clones", "shared: %s" % shared)
     tap.check(all(t and t[0] == "ok" for t in thaws),
               "every clone's thaw returned (settle, then the gate opened)", str(thaws))
+    n, shared = tls_shared(hs)
+    answered = [len(x.answered()) for x in hs]
+    tap.check(all(answered) and not shared,
+              "quiesced snapshot: nginx (unmodified, provider enabled system-wide) shares no "
+              "ServerHello random or key share between clones (%d values from %s handshakes)"
+              % (n, answered), "shared: %s" % sorted(shared)[:8])
+    for i, x in enumerate(hs):
+        tap.diag("clone %d: first TLS handshake %.1fs after resume, %d handshakes, %d refused"
+                 % (i, next((t for t, h in x.hellos if h), -1), answered[i],
+                    sum(1 for _, h in x.hellos if not h)))
+    results["quiesced_tls"] = {"handshakes": answered, "values": n, "shared": len(shared)}
     for i, s in enumerate(sc):
         refused = sum(1 for _, k in s.scans if not k)
         tap.diag("clone %d: first accepted connection %.1fs after resume (%d refused before), thaw %s in %.1fs"
@@ -214,9 +274,9 @@ def main():
     tap.check(keyscan(src.port) == k0, "the original, thawed, keeps its host keys")
 
     # --- snapshot without the agent (Firecracker) --------------------------------
-    st, dk, cl, sc, th, thaws = clones_from(src, "deb-noagent", "randepoch", NOAGENT_CLONES,
+    st, dk, cl, sc, hs, th, thaws = clones_from(src, "deb-noagent", "randepoch", NOAGENT_CLONES,
                                             use_agent=False)
-    settle_scans(sc)
+    settle_scans(sc, hs)
     stale = [sum(1 for _, k in s.scans if k & k0) for s in sc]
     closed = []
     for s in sc:
@@ -240,6 +300,10 @@ def main():
                 close = ts
         guest_closed.append(round(close - mark, 3) if mark is not None and close is not None else None)
     tap.check(new_ok, "without the agent: every clone ends up presenting new keys")
+    n, shared = tls_shared(hs)
+    tap.diag("without the agent: %d of %d ServerHello randoms and key shares shared between "
+             "clones, from %s handshakes" % (len(shared), n, [len(x.answered()) for x in hs]))
+    results["no_agent_tls"] = {"values": n, "shared": len(shared)}
     for i, s in enumerate(sc):
         tap.diag("no agent, clone %d: %d scans (3 connections each) answered with the snapshot's keys; "
                  "gate closed %s s after resume on the guest's clock, first refused scan at %.2f s "
@@ -258,12 +322,13 @@ def main():
     src.sh("printf '#!/bin/sh\\necho \"70-test-fails: cannot renew (test)\" >&2\\nexit 1\\n' "
            ">/etc/randepoch/hooks.d/70-test-fails && chmod 755 /etc/randepoch/hooks.d/70-test-fails && "
            "echo RANDEPOCH_SETTLE_TIMEOUT_MS=5000 >/etc/default/randepoch-gate")
-    st, dk, cl, sc, th, thaws = clones_from(src, "deb-failhook", "randepoch", 1, settle_wait=120)
+    st, dk, cl, sc, hs, th, thaws = clones_from(src, "deb-failhook", "randepoch", 1, settle_wait=120)
     for t in th:
         t.join(130)
     time.sleep(5)
-    sc[0].stop.set()
-    sc[0].join(10)
+    for x in (sc[0], hs[0]):
+        x.stop.set()
+        x.join(15)
     g = cl[0]
     accepted = sum(1 for _, k in sc[0].scans if k)
     rc1, show = g.sh("randepoch show")

@@ -118,10 +118,11 @@ static void wait_for_watcher(void)
 	}
 }
 
+/* A plain watch holds no watcher to wait for: bump after 200 ms. */
 static void *bump_soon(void *arg)
 {
 	(void)arg;
-	wait_for_watcher();
+	usleep(200000);
 	randepoch_bump(0, 0, NULL);
 	return NULL;
 }

@@ -111,6 +111,16 @@ check_writable() {
 		die "$(dirname "$1"): not writable (run as root?); nothing changed"
 }
 
+# copy_beside FILE: $tmp, a copy of FILE (cp -p) in its directory, removed
+# on exit unless replace() put it in FILE's place.
+copy_beside() {
+	check_writable "$1"
+	tmp=$(mktemp "$(dirname "$1")/.$(basename "$1").XXXXXX") ||
+		die "cannot create a file beside $1; nothing changed"
+	trap 'rm -f "$tmp"' EXIT
+	cp -p "$1" "$tmp" || die "cannot copy $1; nothing changed"
+}
+
 # replace FILE TMP: TMP (a copy of FILE with cp -p) takes FILE's place.
 replace() {
 	mv -f "$2" "$1" || { rm -f "$2"; die "$1: cannot replace; nothing changed"; }
@@ -135,11 +145,7 @@ enable() {
 	[ -r "$dropin" ] || die "$dropin: no such file (is randepoch-openssl-provider installed?)"
 	[ -z "$(tail -c 1 "$config")" ] ||
 		die "$config does not end with a newline; add one first, so that disable can restore the file exactly"
-	check_writable "$config"
-	tmp=$(mktemp "$(dirname "$config")/.$(basename "$config").XXXXXX") ||
-		die "cannot create a file beside $config; nothing changed"
-	trap 'rm -f "$tmp"' EXIT
-	cp -p "$config" "$tmp" || die "cannot copy $config; nothing changed"
+	copy_beside "$config"
 	printf '.include %s %s\n' "$dropin" "$MARK" >>"$tmp"
 
 	# Try the new config before it is the config: the copy sits beside
@@ -167,11 +173,7 @@ disable() {
 		echo "$PROG: not enabled in $config; nothing changed"
 		return 0
 	fi
-	check_writable "$config"
-	tmp=$(mktemp "$(dirname "$config")/.$(basename "$config").XXXXXX") ||
-		die "cannot create a file beside $config; nothing changed"
-	trap 'rm -f "$tmp"' EXIT
-	cp -p "$config" "$tmp" || die "cannot copy $config; nothing changed"
+	copy_beside "$config"
 	# GNU sed keeps a missing final newline of the lines it leaves.
 	sed "${n}d" "$config" >"$tmp" || die "cannot write $tmp; nothing changed"
 	replace "$config" "$tmp"

@@ -187,12 +187,17 @@ def main():
     tap.diag("source: " + out.strip().replace("\n", "; "))
     tap.check(out.startswith("active") and "open" in out,
               "the source runs randepoch-hooks.service under systemd, gate open", out)
+    # nginx's workers (www-data; "pgrep -f" would also match this shell's
+    # own command line) must have the provider mapped: they inherit it from
+    # the master, which loaded openssl.cnf at start.
     rc, out = src.sh("randepoch-openssl status; echo status=$?; systemctl is-active nginx.service; "
-                     "for p in $(pgrep -f 'nginx: worker'); do "
-                     "grep -q /randepoch.so /proc/$p/maps && echo worker $p maps randepoch.so; done")
-    tap.check(rc == 0 and "status=0" in out and "epoch source: vdso" in out,
+                     "for p in $(pgrep -u www-data -x nginx); do "
+                     "if grep -q /randepoch.so /proc/$p/maps; then echo worker $p maps randepoch.so; "
+                     "else echo worker $p lacks randepoch.so; fi; done")
+    tap.check("status=0" in out and "epoch source: vdso" in out and "\nactive" in out and
+              "maps randepoch.so" in out and "lacks" not in out,
               "source: the provider is enabled system-wide and active (randepoch-openssl status), "
-              "nginx runs", out)
+              "every nginx worker maps it", out)
     tap.diag("source: " + out.strip().replace("\n", "; "))
     rc, out = ctl.sh("randepoch-openssl status; openssl list -random-instances | head -n 3")
     tap.diag("stock source: " + out.strip().replace("\n", "; "))
@@ -208,7 +213,9 @@ def main():
     # 2 s timeout may drop a key type from a scan: a subset still counts).
     tap.check(all(k and k <= c0 for k in seen),
               "control (stock image): all %d clones present the snapshot's host keys" % CLONES,
-              "snapshot %s\nclones %s" % (sorted(c0), [sorted(k) for k in seen]))
+              "snapshot %s\nclones %s\nscans (accepted/all) %s"
+              % (sorted(c0), [sorted(k) for k in seen],
+                 ["%d/%d" % (sum(1 for _, k in s.scans if k), len(s.scans)) for s in sc]))
     # Stock OpenSSL in nginx's worker: the same DRBG state in every clone,
     # so the k-th handshake of each clone draws the same bytes.
     firsts = [x.answered() for x in hs]

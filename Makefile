@@ -31,7 +31,7 @@ GUEST_BINS	:= $(addprefix $(GUEST)/selftests/,$(SELFTESTS) $(SELFTEST_SCRIPTS))
 # The userspace library, CLI and reference PRNG (userspace/Makefile).
 USERSPACE_O	:= $(abspath $(BUILD)/userspace)
 
-.PHONY: packages debian-image test-debian bench demo series checkpatch all deps kernel kernel-debug kcsan userspace guest test test-quick clean
+.PHONY: packages debian-image test-debian bench bench-tls demo series checkpatch all deps kernel kernel-debug kcsan userspace guest test test-quick clean
 .SECONDARY:
 all: guest
 
@@ -98,12 +98,18 @@ demo: guest debian-image
 
 # Benchmarks side by side in one guest boot, the per-draw one natively on
 # the host, and the check's instruction count under callgrind; writes
-# docs/results/bench.{md,json,png}, vmfork_bench.md and check_cost.md.
-bench: guest
+# docs/results/bench.{md,json,png}, vmfork_bench.md and check_cost.md;
+# TLS handshakes per second in the Debian VM, tls_bench.md.
+bench: guest debian-image
 	@$(MAKE) --no-print-directory -C bench O=$(abspath $(BUILD)/bench)
 	@$(PYTHON) scripts/bench.py
 	@$(PYTHON) scripts/vmfork_bench.py
 	@$(PYTHON) scripts/check_cost.py
+	@$(PYTHON) scripts/tls_bench.py
+
+# Only the TLS handshake bench (part of make bench).
+bench-tls: debian-image
+	@$(PYTHON) scripts/tls_bench.py
 
 # Only the test kernel, for a quick edit-run loop.
 test-quick: guest

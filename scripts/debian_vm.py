@@ -230,22 +230,44 @@ def wait_ssh(vm, timeout=300):
     return set()
 
 
-class Scanner(threading.Thread):
-    """ssh-keyscan against one VM in a tight loop from t0 (its resume):
-    scans is [(seconds since t0, set of keys)], empty sets for refusals."""
+class Prober(threading.Thread):
+    """A real client against one VM in a loop from t0 (its resume) until
+    stop is set: results is [(seconds since t0, probe()'s answer)], a false
+    answer for a refusal. It pauses pause seconds after a refusal, and
+    after every answer too with pause_always (so that the clones' CPUs,
+    TCG on shared host cores, still run their hooks)."""
 
-    def __init__(self, vm, t0=None, pause=0.1):
+    def __init__(self, vm, t0=None, pause=0.1, pause_always=False):
         super().__init__(daemon=True)
-        self.vm, self.t0, self.pause = vm, t0 or time.monotonic(), pause
-        self.scans = []
+        self.vm, self.t0 = vm, t0 or time.monotonic()
+        self.pause, self.pause_always = pause, pause_always
+        self.results = []
         self.stop = threading.Event()
+
+    def probe(self):
+        raise NotImplementedError
 
     def run(self):
         while not self.stop.is_set() and self.vm.proc.poll() is None:
-            keys = keyscan(self.vm.port, timeout=2)
-            self.scans.append((time.monotonic() - self.t0, keys))
-            if not keys:
+            answer = self.probe()
+            self.results.append((time.monotonic() - self.t0, answer))
+            if self.pause_always or not answer:
                 time.sleep(self.pause)
+
+    def answered(self):
+        return [a for _, a in self.results if a]
+
+
+class Scanner(Prober):
+    """ssh-keyscan in a tight loop: scans is [(s, set of keys)], empty sets
+    for refusals."""
+
+    def probe(self):
+        return keyscan(self.vm.port, timeout=2)
+
+    @property
+    def scans(self):
+        return self.results
 
     def first_accepted(self):
         return next((t for t, k in self.scans if k), None)
@@ -257,23 +279,16 @@ class Scanner(threading.Thread):
         return out
 
 
-class Handshaker(threading.Thread):
-    """openssl s_client against one VM's nginx in a loop from t0 (its
-    resume), pause seconds between handshakes so that the clones' CPUs
-    (TCG, shared) still run their hooks: hellos is [(seconds since t0,
-    ServerHello fields or None)]."""
+class Handshaker(Prober):
+    """openssl s_client against the VM's nginx: hellos is [(s, ServerHello
+    fields or None)], with pause (0.2 s) after every handshake by default."""
 
-    def __init__(self, vm, t0=None, pause=0.2):
-        super().__init__(daemon=True)
-        self.vm, self.t0, self.pause = vm, t0 or time.monotonic(), pause
-        self.hellos = []
-        self.stop = threading.Event()
+    def __init__(self, vm, t0=None, pause=0.2, pause_always=True):
+        super().__init__(vm, t0, pause, pause_always)
 
-    def run(self):
-        while not self.stop.is_set() and self.vm.proc.poll() is None:
-            h = tls_hello.hello(self.vm.tls_port, timeout=10)
-            self.hellos.append((time.monotonic() - self.t0, h))
-            time.sleep(self.pause)
+    def probe(self):
+        return tls_hello.hello(self.vm.tls_port, timeout=10)
 
-    def answered(self):
-        return [h for _, h in self.hellos if h]
+    @property
+    def hellos(self):
+        return self.results

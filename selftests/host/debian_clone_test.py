@@ -22,6 +22,17 @@ Required:
     are counted and reported (build/results/debian_clone.json);
   - a failing hook: the gate stays closed, the thaw's settle times out,
     "randepoch show" shows the outdated watcher and the journal says why.
+Beside every ssh-keyscan loop an openssl s_client loop against the
+clone's nginx (provider enabled system-wide) records each ServerHello
+random and key share:
+  - quiesced: no value shared by two clones;
+  - controls: the stock image, and the same image after
+    "randepoch-openssl disable" (nginx restarted): the first handshakes of
+    every clone return the same random;
+  - "randepoch-openssl enable" again: every new worker maps the provider;
+  - reliability: a bounded flood (4 parallel clients, FLOOD_COUNT
+    handshakes or FLOOD_SECONDS) against the source while the guest bumps
+    the epoch word every 50 ms: no failed handshake, no repeated value.
 Plain TAP. make test (and make test-debian) build the packages and the
 image first; a missing image is a failure, not a skip, because the test is
 then never run where it should be. RANDEPOCH_DEBIAN=0 skips it visibly.
@@ -42,6 +53,10 @@ from tap import Tap  # noqa: E402
 
 CLONES = int(os.environ.get("RANDEPOCH_DEBIAN_CLONES", "4"))
 NOAGENT_CLONES = 2
+# The reliability flood against the source: at most this many handshakes,
+# or this long.
+FLOOD_COUNT = 400
+FLOOD_SECONDS = 60
 RESULTS = os.path.join(qemu.BUILD, "results")
 WORK = os.path.join(qemu.BUILD, "debian-vm")
 # The gate's log and the unit's, in one stream (journalctl ORs across "+").
@@ -149,6 +164,70 @@ def tls_shared(handshakers):
     return sum(len(v) for v in per_clone), shared
 
 
+def provider_status(vm):
+    """randepoch-openssl status in vm, and the nginx workers (www-data;
+    "pgrep -f" would also match this shell's own command line), each of
+    which must have the provider mapped: they inherit it from the master,
+    which loads openssl.cnf when nginx starts. (enabled and active, output)"""
+    rc, out = vm.sh("randepoch-openssl status; echo status=$?; systemctl is-active nginx.service; "
+                    "for p in $(pgrep -u www-data -x nginx); do "
+                    "if grep -q /randepoch.so /proc/$p/maps; then echo worker $p maps randepoch.so; "
+                    "else echo worker $p lacks randepoch.so; fi; done")
+    ok = ("status=0" in out and "epoch source: vdso" in out and "\nactive" in out and
+          "maps randepoch.so" in out and "lacks" not in out)
+    return ok, out
+
+
+def set_provider(vm, verb):
+    """randepoch-openssl enable|disable, then restart nginx, as an operator
+    would, and warm it up (its DRBG seeded and in use before a snapshot)."""
+    rc, out = vm.sh("randepoch-openssl %s && systemctl restart nginx.service" % verb)
+    for _ in range(3):
+        tls_hello.hello(vm.tls_port, timeout=30)
+    return rc, out
+
+
+def same_first_k(handshakers):
+    """How many handshakes from the first on returned the same ServerHello
+    random in every clone (the k-th of each clone compared)."""
+    firsts = [x.answered() for x in handshakers]
+    same = 0
+    while all(len(f) > same for f in firsts) and \
+            len(set(f[same]["random"] for f in firsts)) == 1:
+        same += 1
+    return same, firsts
+
+
+def flood(vm, count, seconds, clients=4):
+    """Handshakes from clients parallel s_client loops against vm's nginx,
+    count of them or for seconds, whichever ends first, while the guest
+    bumps the epoch word (randepoch bump) every 50 ms. Returns (answers
+    and refusals, bumps, word before, word after)."""
+    rc, before = vm.sh("randepoch show --raw")
+    vm.sh("systemd-run --unit=randepoch-flood-bump sh -c 'n=0; end=$(($(date +%%s) + %d)); "
+          "while [ $(date +%%s) -lt $end ]; do randepoch bump >/dev/null && n=$((n + 1)); "
+          "sleep 0.05; done; echo $n >/run/randepoch-flood-bumps'" % (seconds + 5))
+    hs = [Handshaker(vm, pause=0, pause_always=False) for _ in range(clients)]
+    t0 = time.monotonic()
+    for h in hs:
+        h.start()
+    while time.monotonic() - t0 < seconds and sum(len(h.hellos) for h in hs) < count:
+        time.sleep(0.2)
+    for h in hs:
+        h.stop.set()
+    for h in hs:
+        h.join(15)
+    rc, after = vm.sh("randepoch show --raw")
+    bumps = None
+    for _ in range(30):
+        rc, out = vm.sh("cat /run/randepoch-flood-bumps 2>/dev/null")
+        if out.strip().isdigit():
+            bumps = int(out)
+            break
+        time.sleep(1)
+    return [a for h in hs for _, a in h.hellos], bumps, before.strip(), after.strip()
+
+
 def finish(state, disk, clones):
     for g in clones:
         g.kill()
@@ -187,16 +266,8 @@ def main():
     tap.diag("source: " + out.strip().replace("\n", "; "))
     tap.check(out.startswith("active") and "open" in out,
               "the source runs randepoch-hooks.service under systemd, gate open", out)
-    # nginx's workers (www-data; "pgrep -f" would also match this shell's
-    # own command line) must have the provider mapped: they inherit it from
-    # the master, which loaded openssl.cnf at start.
-    rc, out = src.sh("randepoch-openssl status; echo status=$?; systemctl is-active nginx.service; "
-                     "for p in $(pgrep -u www-data -x nginx); do "
-                     "if grep -q /randepoch.so /proc/$p/maps; then echo worker $p maps randepoch.so; "
-                     "else echo worker $p lacks randepoch.so; fi; done")
-    tap.check("status=0" in out and "epoch source: vdso" in out and "\nactive" in out and
-              "maps randepoch.so" in out and "lacks" not in out,
-              "source: the provider is enabled system-wide and active (randepoch-openssl status), "
+    ok, out = provider_status(src)
+    tap.check(ok, "source: the provider is enabled system-wide and active (randepoch-openssl status), "
               "every nginx worker maps it", out)
     tap.diag("source: " + out.strip().replace("\n", "; "))
     rc, out = ctl.sh("randepoch-openssl status; openssl list -random-instances | head -n 3")
@@ -218,11 +289,7 @@ def main():
                  ["%d/%d" % (sum(1 for _, k in s.scans if k), len(s.scans)) for s in sc]))
     # Stock OpenSSL in nginx's worker: the same DRBG state in every clone,
     # so the k-th handshake of each clone draws the same bytes.
-    firsts = [x.answered() for x in hs]
-    same = 0
-    while all(len(f) > same for f in firsts) and \
-            len(set(f[same]["random"] for f in firsts)) == 1:
-        same += 1
+    same, firsts = same_first_k(hs)
     n, shared = tls_shared(hs)
     tap.check(same >= 1, "control (stock image): nginx's first %d handshakes return the same "
               "ServerHello random in all %d clones (%d of %d values shared)"
@@ -324,6 +391,40 @@ def main():
                            "gate_closed_guest_s": guest_closed}
     finish(st, dk, cl)
 
+    # --- control: the same image, the provider disabled -------------------------
+    # randepoch-openssl disable and an nginx restart, then the no-agent
+    # snapshot again: only the provider differs from the phase above. A
+    # few handshakes per clone suffice, before the first hook closes the
+    # gate.
+    src.qmp("cont")
+    rc, out = set_provider(src, "disable")
+    ok, status = provider_status(src)
+    tap.check(rc == 0 and "status=3" in status and not ok,
+              "randepoch-openssl disable: status says not enabled (exit 3), nginx restarted", out + status)
+    st, dk, cl, sc, hs, th, thaws = clones_from(src, "deb-noprov", "randepoch", CLONES,
+                                            use_agent=False)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not all(len(x.answered()) >= 4 for x in hs):
+        time.sleep(0.2)
+    for x in sc + hs:
+        x.stop.set()
+    for x in sc + hs:
+        x.join(15)
+    same, firsts = same_first_k(hs)
+    n, shared = tls_shared(hs)
+    tap.check(same >= 1, "control (same image, provider disabled): nginx's first %d handshakes "
+              "return the same ServerHello random in all %d clones (%d of %d values shared)"
+              % (same, CLONES, len(shared), n),
+              "\n".join("clone %d: %s" % (i, [h["random"][:16] for h in f[:4]])
+                        for i, f in enumerate(firsts)))
+    results["provider_disabled_tls"] = {"same_first_k": same, "values": n, "shared": len(shared)}
+    finish(st, dk, cl)
+    src.qmp("cont")
+    rc, out = set_provider(src, "enable")
+    ok, status = provider_status(src)
+    tap.check(rc == 0 and ok, "randepoch-openssl enable again: active, every new nginx worker maps it",
+              out + status)
+
     # --- a failing hook -------------------------------------------------------------
     src.qmp("cont")
     src.sh("printf '#!/bin/sh\\necho \"70-test-fails: cannot renew (test)\" >&2\\nexit 1\\n' "
@@ -350,6 +451,27 @@ def main():
     tap.check("70-test-fails: cannot renew" in journal and "settle failed" in journal,
               "a failing hook: the journal names the hook and the settle timeout", journal)
     finish(st, dk, cl)
+
+    # --- reliability: a handshake flood while the word is bumped ------------------
+    # The unit is stopped first: every bump would otherwise run the hooks,
+    # whose first one closes the gate (refused handshakes by design).
+    src.qmp("cont")
+    src.sh("systemctl stop randepoch-hooks.service; rm -f /etc/randepoch/hooks.d/70-test-fails")
+    answers, bumps, before, after = flood(src, FLOOD_COUNT, FLOOD_SECONDS)
+    good = [a for a in answers if a]
+    randoms = [a["random"] for a in good]
+    shares = [a["key_exchange"] for a in good]
+    tap.diag("flood: %d handshakes, %d failed, %s bumps, word %s -> %s"
+             % (len(answers), len(answers) - len(good), bumps, before, after))
+    tap.check(bumps is not None and bumps >= 10 and before != after,
+              "flood: the guest bumped the epoch word during the flood (%s bumps)" % bumps)
+    tap.check(len(good) >= 100 and len(good) == len(answers),
+              "flood: no failed handshake (%d of %d answered, 4 clients, %d s at most)"
+              % (len(good), len(answers), FLOOD_SECONDS))
+    tap.check(good and len(set(randoms)) == len(randoms) and len(set(shares)) == len(shares),
+              "flood: no ServerHello random or key share repeated (%d handshakes)" % len(good))
+    results["flood"] = {"handshakes": len(answers), "failed": len(answers) - len(good), "bumps": bumps,
+                        "distinct_randoms": len(set(randoms))}
     src.kill(); src.wait()
     os.unlink(src.disk)
 

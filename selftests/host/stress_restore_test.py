@@ -12,9 +12,15 @@ map/unmap churners are all busy. The clone finishes the stress test, which
 checks that the epoch advanced by exactly the number of notifications and
 that no reader saw a torn or backwards word.
 
-Required: the stress test passes in the clone, it counted at least one
-VMGenID notification, the kernel logged the VM fork, and the kernel log has
-no splats (KASAN, lockdep, sleeping in atomic, WARN, ...).
+Twice: with VMGenID alone, and with -device vmclock, where the VMGenID
+GUID and the vmclock counter both change with one restore and the kernel's
+check at draws on every CPU races the ACPI notification.
+
+Required, in each: the stress test passes in the clone, it counted exactly
+one VM fork notification (VMGenID or vmclock: one per restore, whichever
+of the draws and the interrupt came first), the kernel logged the VM fork,
+and the kernel log has no splats (KASAN, lockdep, sleeping in atomic,
+WARN, ...).
 """
 
 import os
@@ -32,46 +38,64 @@ RUN_BEFORE_SNAPSHOT = 4      # seconds of stress before the source is stopped
 tap = Tap()
 
 
+VARIANTS = (
+    ("vmgenid", []),
+    ("vmclock", ["-device", "vmclock"]),
+)
+
+
+def run_variant(kernel, variant, extra):
+    run = "STRESS_SECONDS=%d,/selftests/stress_test" % STRESS_SECONDS
+    name = "stress-restore-" + variant
+    state = os.path.join(qemu.BUILD, name + ".state")
+    tap.diag("== %s: %s ==" % (variant, " ".join(extra) or "no vmclock"))
+
+    src = qemu.Guest(run=run, name=name + "-source", kernel=kernel,
+                     timeout=300, qmp=True, extra=extra).start()
+    if not src.wait_for(r"RUN\s+global\.all_notifiers_at_once", 120):
+        tap.check(False, "%s: source guest starts the stress test" % variant,
+                  "\n".join(src.tail(30)))
+        src.kill()
+        tap.done()
+    time.sleep(RUN_BEFORE_SNAPSHOT)
+    took = src.snapshot_and_kill(state)
+    tap.diag("snapshot: %.1f MB saved in %.2fs" % (os.path.getsize(state) / 1e6, took))
+    clone, = qemu.run_clones(run, name + "-clone", state, 1, timeout=300,
+                             kernel=kernel, extra=extra)
+
+    text = clone.text()
+    if not tap.check("randepoch: guest done" in text and not clone.timed_out,
+                     "%s: the restored clone finished the stress test" % variant,
+                     "\n".join(clone.tail(30))):
+        tap.done()
+    summary = [line for line in text if "bumps," in line or "VM forks:" in line]
+    tap.diag("\n".join(line.lstrip("# ") for line in summary))
+    tap.check(any(re.match(r"ok 1 global\.all_notifiers_at_once", line.strip()) for line in text),
+              "%s stress: epoch advanced by exactly the notifications, no torn or "
+              "backwards word" % variant,
+              "\n".join(line for line in text if line.startswith("#")))
+    m = next((m for m in (re.search(r"(\d+) vmgenid, (\d+) vmclock", line) for line in summary)
+              if m), None)
+    vmgenid, vmclock = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    tap.check(vmgenid + vmclock == 1,
+              "%s: exactly one VM fork notification during the stress (%d "
+              "vmgenid, %d vmclock)" % (variant, vmgenid, vmclock))
+    log = qemu.dmesg(text)
+    tap.check(any("crng reseeded due to virtual machine fork" in line for line in log),
+              "%s: the clone's kernel saw the VM fork" % variant)
+    bad = qemu.splats(log)
+    tap.check(not bad, "%s, %s: kernel log has no splats" % (variant, os.path.basename(kernel)),
+              "\n".join(bad[:40]))
+
+
 def main():
     kernel = qemu.KERNEL
     debug = os.path.join(qemu.BUILD, "bzImage-debug")
     if os.environ.get("RANDEPOCH_DEBUG_KERNEL", "1") != "0" and os.path.exists(debug):
         kernel = debug
     tap.diag("kernel: %s (%s)" % (os.path.basename(kernel), qemu.accel_name()))
-    run = "STRESS_SECONDS=%d,/selftests/stress_test" % STRESS_SECONDS
-    state = os.path.join(qemu.BUILD, "stress-restore.state")
-
-    src = qemu.Guest(run=run, name="stress-restore-source", kernel=kernel,
-                     timeout=300, qmp=True).start()
-    if not src.wait_for(r"RUN\s+global\.all_notifiers_at_once", 120):
-        tap.check(False, "source guest starts the stress test", "\n".join(src.tail(30)))
-        src.kill()
-        tap.done()
-    time.sleep(RUN_BEFORE_SNAPSHOT)
-    took = src.snapshot_and_kill(state)
-    tap.diag("snapshot: %.1f MB saved in %.2fs" % (os.path.getsize(state) / 1e6, took))
-    clone, = qemu.run_clones(run, "stress-restore-clone", state, 1, timeout=300,
-                             kernel=kernel)
-
-    text = clone.text()
-    if not tap.check("randepoch: guest done" in text and not clone.timed_out,
-                     "the restored clone finished the stress test",
-                     "\n".join(clone.tail(30))):
-        tap.done()
-    summary = [line for line in text if "bumps," in line]
-    tap.diag("\n".join(line.lstrip("# ") for line in summary))
-    tap.check(any(re.match(r"ok 1 global\.all_notifiers_at_once", line.strip()) for line in text),
-              "stress: epoch advanced by exactly the notifications, no torn or "
-              "backwards word", "\n".join(line for line in text if line.startswith("#")))
-    m = next((re.search(r"(\d+) vmgenid", line) for line in summary), None)
-    vmgenid = int(m.group(1)) if m else 0
-    tap.check(vmgenid >= 1, "the VMGenID notifier fired during the stress (%d)" % vmgenid)
-    log = qemu.dmesg(text)
-    tap.check(any("crng reseeded due to virtual machine fork" in line for line in log),
-              "the clone's kernel saw the VM fork")
-    bad = qemu.splats(log)
-    tap.check(not bad, "%s: kernel log has no splats" % os.path.basename(kernel),
-              "\n".join(bad[:40]))
+    for variant, extra in VARIANTS:
+        run_variant(kernel, variant, extra)
     tap.done()
 
 

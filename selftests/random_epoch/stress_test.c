@@ -14,7 +14,8 @@
  * At the end the epoch counter has advanced by exactly the sum of every
  * notifier's count in the admin view, and the CRIU and test notifiers' counts
  * match what the threads did. A VM restore during the run (the host-side
- * stress_restore_test) adds VMGenID notifications, counted the same way.
+ * stress_restore_test) adds one VMGenID or vmclock notification, counted the
+ * same way.
  * STRESS_SECONDS (default 10) bounds the run.
  */
 #define _GNU_SOURCE
@@ -74,7 +75,7 @@ static int id_known(struct stress *s, __u32 word)
 
 	return id == RANDOM_EPOCH_ID_NONE || id == RANDOM_EPOCH_ID_VMGENID ||
 	       id == RANDOM_EPOCH_ID_CRIU || id == RANDOM_EPOCH_ID_TIMER ||
-	       id == (__u32)s->test_id;
+	       id == RANDOM_EPOCH_ID_VMCLOCK || id == (__u32)s->test_id;
 }
 
 static void *bumper(void *arg)
@@ -264,7 +265,7 @@ static int read_admin_counts(struct admin_counts *ac)
 
 TEST(all_notifiers_at_once)
 {
-	unsigned long long notified, criu, test, timer, vmgenid;
+	unsigned long long notified, criu, test, timer, vmgenid, vmclock;
 	struct admin_counts c0, c1;
 	pthread_t threads[BUMPERS + READERS + CHURNERS + WATCHERS + 2];
 	struct rand_epoch_count wc;
@@ -326,9 +327,12 @@ TEST(all_notifiers_at_once)
 	/* Only a VM restore during the run (the host's stress_restore_test). */
 	vmgenid = c1.by_id[RANDOM_EPOCH_ID_VMGENID] -
 		  c0.by_id[RANDOM_EPOCH_ID_VMGENID];
-	ksft_print_msg("%ds: %lu bumps, %lu test notifications, %llu timer, %llu vmgenid\n",
+	vmclock = c1.by_id[RANDOM_EPOCH_ID_VMCLOCK] -
+		  c0.by_id[RANDOM_EPOCH_ID_VMCLOCK];
+	ksft_print_msg("%ds: %lu bumps, %lu test notifications, %llu timer\n",
 		       seconds, atomic_load(&s.bumps), atomic_load(&s.test_notifies),
-		       timer, vmgenid);
+		       timer);
+	ksft_print_msg("VM forks: %llu vmgenid, %llu vmclock\n", vmgenid, vmclock);
 	ksft_print_msg("%lu reads, %lu map cycles, %lu poll wakeups; epoch %06x -> %06x\n",
 		       atomic_load(&s.reads), atomic_load(&s.cycles),
 		       atomic_load(&s.wakeups), RANDOM_EPOCH_WORD_COUNTER(word0),

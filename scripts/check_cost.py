@@ -14,7 +14,6 @@ a given CPU (two loads from cached lines, a compare and a predicted branch).
 Writes docs/results/check_cost.md and build/results/check_cost.json.
 """
 
-import json
 import os
 import re
 import subprocess
@@ -23,7 +22,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 
-TOP = qemu.TOP
 BIN = os.path.join(qemu.BUILD, "bench", "host", "check_cost")
 DRAWS = 200000
 VARIANTS = ("nocheck", "word", "counter")
@@ -72,11 +70,7 @@ def main():
                      % (name, n, ratio, "-" if v == "nocheck" else
                         ("met" if ratio <= GOAL else "not met"), res[v]["spread"]))
     lines += ["", "Instructions are not time: see scripts/check_cost.py."]
-    os.makedirs(os.path.join(qemu.BUILD, "results"), exist_ok=True)
-    with open(os.path.join(qemu.BUILD, "results", "check_cost.json"), "w") as f:
-        json.dump(res, f, indent=1)
-    with open(os.path.join(TOP, "docs", "results", "check_cost.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    qemu.write_results("check_cost", res, lines)
     print("\n".join(lines[5:]), flush=True)
     print("check_cost: wrote docs/results/check_cost.md", flush=True)
 

@@ -222,6 +222,19 @@ def run_clones(run, name, state, count, timeout=120, kernel=KERNEL, extra=None):
     return clones
 
 
+def write_results(name, data, md):
+    """A benchmark's outputs: build/results/NAME.json (the raw figures) and
+    docs/results/NAME.md (md, a list of lines, the table the docs cite)."""
+    results = os.path.join(BUILD, "results")
+    docs = os.path.join(TOP, "docs", "results")
+    os.makedirs(results, exist_ok=True)
+    os.makedirs(docs, exist_ok=True)
+    with open(os.path.join(results, name + ".json"), "w") as f:
+        json.dump(data, f, indent=1)
+    with open(os.path.join(docs, name + ".md"), "w") as f:
+        f.write("\n".join(md).rstrip("\n") + "\n")
+
+
 def dmesg(lines):
     """The guest kernel log the init printed between its markers."""
     out, inside = [], False

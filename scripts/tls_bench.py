@@ -18,7 +18,6 @@ the spread next to it is the range of the ratios of the ABBA pairs. Writes
 docs/results/tls_bench.md and build/results/tls_bench.json.
 """
 
-import json
 import os
 import re
 import statistics
@@ -31,7 +30,6 @@ import debian_vm  # noqa: E402
 import qemu  # noqa: E402
 import tls_hello  # noqa: E402
 
-DOCS = os.path.join(qemu.TOP, "docs", "results")
 ROUNDS = int(os.environ.get("RANDEPOCH_TLS_BENCH_ROUNDS", "8"))
 SECONDS = int(os.environ.get("RANDEPOCH_TLS_BENCH_SECONDS", "10"))
 CONNECTIONS = re.compile(r"^(\d+) connections in [\d.]+s", re.M)
@@ -112,12 +110,7 @@ def main():
           "A handshake draws a few dozen bytes (the ServerHello random, the key share, the "
           "ECDSA nonce) next to an ECDSA P-256 signature and an X25519 exchange, all "
           "emulated by TCG; the DRBG's share of a handshake is small either way.", ""]
-    os.makedirs(DOCS, exist_ok=True)
-    os.makedirs(os.path.join(qemu.BUILD, "results"), exist_ok=True)
-    with open(os.path.join(qemu.BUILD, "results", "tls_bench.json"), "w") as f:
-        json.dump(out, f, indent=1)
-    with open(os.path.join(DOCS, "tls_bench.md"), "w") as f:
-        f.write("\n".join(md))
+    qemu.write_results("tls_bench", out, md)
     print("\n".join(md))
 
 

@@ -19,16 +19,13 @@ docs/results/vmfork_bench.md and build/results/vmfork_bench.json.
 
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 
-TOP = qemu.TOP
 BENCH = os.path.join(qemu.BUILD, "bench")
 INITRD = os.path.join(qemu.BUILD, "initramfs-bench.cpio.gz")
-DOCS = os.path.join(TOP, "docs", "results")
 BOOTS = int(os.environ.get("RANDEPOCH_VMFORK_BENCH_BOOTS", "2"))
 ROUNDS = 41
 MS = 20
@@ -111,12 +108,7 @@ def main():
     md += ["", "Under TCG every load and branch is emulated, so these ratios bound the "
            "instruction cost of the check, not a memory-type cost (see docs/abi.md: the "
            "vmclock page is write-back, one cached load on KVM with EPT).", ""]
-    os.makedirs(DOCS, exist_ok=True)
-    os.makedirs(os.path.join(qemu.BUILD, "results"), exist_ok=True)
-    with open(os.path.join(qemu.BUILD, "results", "vmfork_bench.json"), "w") as f:
-        json.dump(out, f, indent=1)
-    with open(os.path.join(DOCS, "vmfork_bench.md"), "w") as f:
-        f.write("\n".join(md))
+    qemu.write_results("vmfork_bench", out, md)
     print("\n".join(md))
 
 

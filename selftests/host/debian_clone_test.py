@@ -187,15 +187,22 @@ def set_provider(vm, verb):
     return rc, out
 
 
-def same_first_k(handshakers):
-    """How many handshakes from the first on returned the same ServerHello
-    random in every clone (the k-th of each clone compared)."""
+def tls_control(what, handshakers):
+    """A control's check: nginx without the provider repeats. Counts how
+    many handshakes from the first on returned the same ServerHello random
+    in every clone (the k-th of each clone compared); at least one must."""
     firsts = [x.answered() for x in handshakers]
     same = 0
     while all(len(f) > same for f in firsts) and \
             len(set(f[same]["random"] for f in firsts)) == 1:
         same += 1
-    return same, firsts
+    n, shared = tls_shared(handshakers)
+    tap.check(same >= 1, "control (%s): nginx's first %d handshakes return the same "
+              "ServerHello random in all %d clones (%d of %d values shared)"
+              % (what, same, len(firsts), len(shared), n),
+              "\n".join("clone %d: %s" % (i, [h["random"][:16] for h in f[:4]])
+                        for i, f in enumerate(firsts)))
+    return {"same_first_k": same, "values": n, "shared": len(shared)}
 
 
 def flood(vm, count, seconds, clients=4):
@@ -289,14 +296,7 @@ def main():
                  ["%d/%d" % (sum(1 for _, k in s.scans if k), len(s.scans)) for s in sc]))
     # Stock OpenSSL in nginx's worker: the same DRBG state in every clone,
     # so the k-th handshake of each clone draws the same bytes.
-    same, firsts = same_first_k(hs)
-    n, shared = tls_shared(hs)
-    tap.check(same >= 1, "control (stock image): nginx's first %d handshakes return the same "
-              "ServerHello random in all %d clones (%d of %d values shared)"
-              % (same, CLONES, len(shared), n),
-              "\n".join("clone %d: %s" % (i, [h["random"][:16] for h in f[:4]])
-                        for i, f in enumerate(firsts)))
-    results["control_tls"] = {"same_first_k": same, "values": n, "shared": len(shared)}
+    results["control_tls"] = tls_control("stock image", hs)
     finish(st, dk, cl)
     ctl.kill(); ctl.wait()
 
@@ -410,14 +410,7 @@ def main():
         x.stop.set()
     for x in sc + hs:
         x.join(15)
-    same, firsts = same_first_k(hs)
-    n, shared = tls_shared(hs)
-    tap.check(same >= 1, "control (same image, provider disabled): nginx's first %d handshakes "
-              "return the same ServerHello random in all %d clones (%d of %d values shared)"
-              % (same, CLONES, len(shared), n),
-              "\n".join("clone %d: %s" % (i, [h["random"][:16] for h in f[:4]])
-                        for i, f in enumerate(firsts)))
-    results["provider_disabled_tls"] = {"same_first_k": same, "values": n, "shared": len(shared)}
+    results["provider_disabled_tls"] = tls_control("same image, provider disabled", hs)
     finish(st, dk, cl)
     src.qmp("cont")
     rc, out = set_provider(src, "enable")

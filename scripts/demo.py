@@ -57,18 +57,12 @@ def snapshot_clones(run, name, ready, settle_s, on_snapshot=None, extra=None):
     later) save it to a file and start CLONES guests from that file, each
     with a new VM generation ID; wait for them. Returns the match of `ready`
     and the clones. `on_snapshot(state_file)` runs before the clones start."""
-    state = os.path.join(qemu.BUILD, name + ".state")
-    src = qemu.Guest(run=run, name=name + "-source", timeout=120, qmp=True,
-                     extra=extra).start()
-    m = src.wait_for(ready, 60)
+    m, clones, _ = qemu.clones_of_source(run, name, ready, CLONES, settle_s, extra=extra,
+                                         timeout=120, on_snapshot=on_snapshot)
     if not m:
         sys.exit("demo: the guest did not start %s; see build/logs/%s-source.console.log"
                  % (run.split(",")[0], name))
-    time.sleep(settle_s)
-    src.snapshot_and_kill(state)
-    if on_snapshot:
-        on_snapshot(state)
-    return m, qemu.run_clones(run, name, state, CLONES, extra=extra)
+    return m, clones
 
 
 def vm_demo():

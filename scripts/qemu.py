@@ -235,6 +235,34 @@ def write_results(name, data, md):
         f.write("\n".join(md).rstrip("\n") + "\n")
 
 
+def clones_of_source(run, name, ready, count, run_before_s, want=None, kernel=KERNEL,
+                     extra=None, append="", clones_name=None, timeout=300,
+                     on_snapshot=None):
+    """The clone runners' common start: a source guest NAME-source runs
+    RUN until its console matches the regex ready (and the match contains
+    want, when given), runs run_before_s seconds more, is saved to a state
+    file and ended; on_snapshot(state file) runs, then count clones
+    (clones_name or NAME) run from that state to the end. Returns (the
+    match, the clones, "saved N MB in S s"), or (None, None, the source's
+    last console lines) when it never got ready."""
+    src = Guest(run=run, name=name + "-source", kernel=kernel, timeout=timeout,
+                qmp=True, append=append, extra=extra).start()
+    m = src.wait_for(ready, 120)
+    if not m or (want and want not in m.group(0)):
+        tail = src.tail(30)
+        src.kill()
+        src.wait()
+        return None, None, tail
+    time.sleep(run_before_s)
+    state = os.path.join(BUILD, name + ".state")
+    took = src.snapshot_and_kill(state)
+    saved = "saved %.1f MB in %.2fs" % (os.path.getsize(state) / 1e6, took)
+    if on_snapshot:
+        on_snapshot(state)
+    return m, run_clones(run, clones_name or name, state, count, timeout=timeout,
+                         kernel=kernel, extra=extra), saved
+
+
 def dmesg(lines):
     """The guest kernel log the init printed between its markers."""
     out, inside = [], False

@@ -34,17 +34,12 @@ tap = Tap()
 
 
 def main():
-    state = os.path.join(qemu.BUILD, "derived.state")
     run = "derived_state.sh,%d" % HOOK_MS
-    src = qemu.Guest(run=run, name="derived-source", timeout=300, qmp=True).start()
-    m = src.wait_for(r"derived: ready .*", 120)
+    m, clones, saved = qemu.clones_of_source(run, "derived", r"derived: ready .*", CLONES, 0)
     if not tap.check(m, "source guest made its state and started the watcher",
-                     "\n".join(src.tail(30))):
-        src.kill()
+                     "\n".join(saved)):
         tap.done()
     before = STATE.search(m.group(0)).groups()
-    src.snapshot_and_kill(state)
-    clones = qemu.run_clones(run, "derived", state, CLONES)
 
     after, settle_ms = [], []
     for i, g in enumerate(clones):

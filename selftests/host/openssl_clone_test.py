@@ -32,7 +32,6 @@ Required, in the same clones:
 
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import qemu  # noqa: E402
@@ -77,21 +76,16 @@ def duplicates(values):
 
 def run_variant(variant, extra):
     name = "osslclone-" + variant
-    state = os.path.join(qemu.BUILD, name + ".state")
     ids = (VMGENID_ID, VMCLOCK_ID) if extra else (VMGENID_ID,)
     tap.diag("== %s: %s ==" % (variant, " ".join(extra) or "no vmclock"))
-    src = qemu.Guest(run=RUN, name=name + "-source", timeout=300, qmp=True,
-                     extra=extra).start()
-    m = src.wait_for(r"ossl_clone: start word|not found|P E ", 120)
-    if not m or "start word" not in m.group(0):
+    _, clones, saved = qemu.clones_of_source(RUN, name, r"ossl_clone: start word|not found|P E ",
+                                          CLONES, RUN_BEFORE_SNAPSHOT, want="start word",
+                                          extra=extra)
+    if clones is None:
         tap.check(False, "%s: source guest starts both OpenSSL programs" % variant,
-                  "\n".join(src.tail(30)))
-        src.kill()
+                  "\n".join(saved))
         tap.done()
         sys.exit(1)
-    time.sleep(RUN_BEFORE_SNAPSHOT)
-    src.snapshot_and_kill(state)
-    clones = qemu.run_clones(RUN, name, state, CLONES, timeout=300, extra=extra)
 
     logs = {"P": [], "S": []}
     marks = {"P": [], "S": []}

@@ -26,7 +26,6 @@ WARN, ...).
 import os
 import re
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import qemu  # noqa: E402
@@ -47,21 +46,15 @@ VARIANTS = (
 def run_variant(kernel, variant, extra):
     run = "STRESS_SECONDS=%d,/selftests/stress_test" % STRESS_SECONDS
     name = "stress-restore-" + variant
-    state = os.path.join(qemu.BUILD, name + ".state")
     tap.diag("== %s: %s ==" % (variant, " ".join(extra) or "no vmclock"))
-
-    src = qemu.Guest(run=run, name=name + "-source", kernel=kernel,
-                     timeout=300, qmp=True, extra=extra).start()
-    if not src.wait_for(r"RUN\s+global\.all_notifiers_at_once", 120):
-        tap.check(False, "%s: source guest starts the stress test" % variant,
-                  "\n".join(src.tail(30)))
-        src.kill()
+    _, clones, saved = qemu.clones_of_source(run, name, r"RUN\s+global\.all_notifiers_at_once", 1,
+                                          RUN_BEFORE_SNAPSHOT, kernel=kernel, extra=extra,
+                                          clones_name=name + "-clone")
+    if clones is None:
+        tap.check(False, "%s: source guest starts the stress test" % variant, "\n".join(saved))
         tap.done()
-    time.sleep(RUN_BEFORE_SNAPSHOT)
-    took = src.snapshot_and_kill(state)
-    tap.diag("snapshot: %.1f MB saved in %.2fs" % (os.path.getsize(state) / 1e6, took))
-    clone, = qemu.run_clones(run, name + "-clone", state, 1, timeout=300,
-                             kernel=kernel, extra=extra)
+    tap.diag("snapshot: " + saved)
+    clone, = clones
 
     text = clone.text()
     if not tap.check("randepoch: guest done" in text and not clone.timed_out,

@@ -33,7 +33,6 @@ The per-clone stale windows go to build/results/stale_window.json.
 import json
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import qemu  # noqa: E402
@@ -77,21 +76,15 @@ def duplicates(values):
 def run_variant(variant, extra, append):
     run = "clone_logger,%d,%d" % (INTERVAL_US, DURATION_MS)
     name = "vmclone-" + variant
-    state = os.path.join(qemu.BUILD, name + ".state")
     tap.diag("== %s: %s%s ==" % (variant, " ".join(extra) or "no vmclock",
                                  ", " + append if append else ""))
-    src = qemu.Guest(run=run, name=name + "-source", timeout=300, qmp=True,
-                     append=append, extra=extra).start()
-    m = src.wait_for(r"clone_logger: (start word|.*epoch page)", 120)
-    if not m or "start word" not in m.group(0):
-        tap.check(False, "%s: source guest starts clone_logger" % variant,
-                  "\n".join(src.tail(30)))
-        src.kill()
+    _, clones, saved = qemu.clones_of_source(run, name, r"clone_logger: (start word|.*epoch page)",
+                                          CLONES, RUN_BEFORE_SNAPSHOT, want="start word",
+                                          extra=extra, append=append)
+    if clones is None:
+        tap.check(False, "%s: source guest starts clone_logger" % variant, "\n".join(saved))
         tap.done()
-    time.sleep(RUN_BEFORE_SNAPSHOT)
-    took = src.snapshot_and_kill(state)
-    tap.diag("snapshot: %.1f MB saved in %.2fs" % (os.path.getsize(state) / 1e6, took))
-    clones = qemu.run_clones(run, name, state, CLONES, timeout=300, extra=extra)
+    tap.diag("snapshot: " + saved)
 
     logs = []
     for g in clones:

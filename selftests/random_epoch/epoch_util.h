@@ -27,6 +27,26 @@ static inline __u32 epoch_load(const __u32 *page)
 }
 
 /*
+ * The epoch page through a descriptor from @rnd (an open /dev/urandom),
+ * which is closed again: the mapping keeps the page. MAP_FAILED with errno
+ * set on failure.
+ */
+static inline const __u32 *epoch_map_page(int rnd)
+{
+	const __u32 *page;
+	int efd = ioctl(rnd, RNDGETEPOCHFD, 0);
+	int err;
+
+	if (efd < 0)
+		return MAP_FAILED;
+	page = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ, MAP_SHARED, efd, 0);
+	err = errno;
+	close(efd);
+	errno = err;
+	return page;
+}
+
+/*
  * The current word, through a fresh mapping of @efd: read() would block on a
  * descriptor that consumed it already, and would consume it.
  */

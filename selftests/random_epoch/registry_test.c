@@ -28,18 +28,13 @@ FIXTURE(registry) {
 
 FIXTURE_SETUP(registry)
 {
-	int efd;
-
 	self->nids = 0;
 	if (access(EPOCH_TEST_CONTROL, W_OK))
 		SKIP(return, "no %s (CONFIG_RANDOM_EPOCH_TEST off?)", EPOCH_TEST_CONTROL);
 	self->rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(self->rnd, 0);
-	efd = ioctl(self->rnd, RNDGETEPOCHFD, 0);
-	ASSERT_GE(efd, 0);
-	self->page = mmap(NULL, 4096, PROT_READ, MAP_SHARED, efd, 0);
+	self->page = epoch_map_page(self->rnd);
 	ASSERT_NE(MAP_FAILED, self->page);
-	close(efd);
 }
 
 FIXTURE_TEARDOWN(registry)

@@ -38,17 +38,14 @@ FIXTURE(timer) {
 
 FIXTURE_SETUP(timer)
 {
-	int rnd, efd;
+	int rnd;
 
 	if (access(EPOCH_TIMER_SYSCTL, W_OK))
 		SKIP(return, "no %s", EPOCH_TIMER_SYSCTL);
 	rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(rnd, 0);
-	efd = ioctl(rnd, RNDGETEPOCHFD, 0);
-	ASSERT_GE(efd, 0);
-	self->page = mmap(NULL, 4096, PROT_READ, MAP_SHARED, efd, 0);
+	self->page = epoch_map_page(rnd);
 	ASSERT_NE(MAP_FAILED, self->page);
-	close(efd);
 	close(rnd);
 }
 

@@ -69,18 +69,13 @@ static void draw(void)
 
 FIXTURE_SETUP(vmfork)
 {
-	int efd;
-
 	self->id = 0;
 	if (access(EPOCH_TEST_CONTROL, W_OK))
 		SKIP(return, "no %s (CONFIG_RANDOM_EPOCH_TEST off?)", EPOCH_TEST_CONTROL);
 	self->rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(self->rnd, 0);
-	efd = ioctl(self->rnd, RNDGETEPOCHFD, 0);
-	ASSERT_GE(efd, 0);
-	self->page = mmap(NULL, RANDOM_EPOCH_PAGE_SIZE, PROT_READ, MAP_SHARED, efd, 0);
+	self->page = epoch_map_page(self->rnd);
 	ASSERT_NE(MAP_FAILED, self->page);
-	close(efd);
 	self->id = vmfork_register();
 	ASSERT_GE(self->id, RANDOM_EPOCH_ID_DYNAMIC_FIRST);
 }

@@ -7,7 +7,7 @@
 # One bootstrap gives two ext4 images (raw, for virtio-blk, no partition
 # table): "stock" is trixie with our kernel (linux-image-*-randepoch from
 # build/deb, installed with apt), systemd 257, OpenSSH 10, OpenSSL 3.5,
-# qemu-guest-agent 10, nftables and nginx (TLS 1.3 on 443); "randepoch" is
+# qemu-guest-agent 10, nftables, nginx (TLS 1.3 on 443) and CRIU; "randepoch" is
 # the same tree with our userspace .debs then installed with apt, as a user
 # would, and the provider enabled system-wide (randepoch-openssl enable). The kernel is
 # also copied out (vmlinuz) for QEMU's direct boot: the image has no boot
@@ -30,7 +30,7 @@ OUT=$BUILD/debian-image
 DEB=$BUILD/deb
 OVERLAY=$TOP/scripts/debian-image
 SIZE=2G
-PACKAGES=systemd-sysv,udev,openssh-server,qemu-guest-agent,nftables,iproute2,procps,nginx,openssl
+PACKAGES=systemd-sysv,udev,openssh-server,qemu-guest-agent,nftables,iproute2,procps,nginx,openssl,criu
 # What a user of the randepoch image installs (not -dev, not the kernel's
 # linux-libc-dev).
 OURS=(librandepoch0 randepoch randepoch-hooks randepoch-openssl-provider)

@@ -33,6 +33,8 @@ random and key share:
   - reliability: a bounded flood (4 parallel clients, FLOOD_COUNT
     handshakes or FLOOD_SECONDS) against the source while the guest bumps
     the epoch word every 50 ms: no failed handshake, no repeated value.
+Last, Debian's CRIU in the source: a restore runs our action script
+because the package named it in /etc/criu/default.conf.
 Plain TAP. make test (and make test-debian) build the packages and the
 image first; a missing image is a failure, not a skip, because the test is
 then never run where it should be. RANDEPOCH_DEBIAN=0 skips it visibly.
@@ -40,6 +42,7 @@ then never run where it should be. RANDEPOCH_DEBIAN=0 skips it visibly.
 
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -233,6 +236,27 @@ def flood(vm, count, seconds, clients=4):
             break
         time.sleep(1)
     return [a for h in hs for _, a in h.hellos], bumps, before.strip(), after.strip()
+
+
+def criu_restore(vm):
+    """Debian's CRIU in the VM picks our action script up from
+    /etc/criu/default.conf, where the randepoch package's postinst named
+    it: a dump records the word, a restore bumps away from it (ID CRIU).
+    Control: a dump with --no-default-config records nothing. Returns
+    (ok, output)."""
+    rc, out = vm.sh(
+        "cat /etc/criu/default.conf; rm -rf /tmp/criu-c /tmp/criu-n; mkdir -p /tmp/criu-c /tmp/criu-n; "
+        "setsid sleep 600 </dev/null >/dev/null 2>&1 & p=$!; sleep 1; "
+        "criu dump --no-default-config --leave-running -t $p -D /tmp/criu-n -o dump.log && "
+        "{ test -e /tmp/criu-n/randepoch-word || echo control: no word recorded; }; "
+        "criu dump -t $p -D /tmp/criu-c -o dump.log && echo dumped word $(cat /tmp/criu-c/randepoch-word); "
+        "criu restore -d -D /tmp/criu-c -o restore.log && echo after restore $(randepoch show --raw); "
+        "kill -9 $p; tail -n 3 /tmp/criu-c/dump.log /tmp/criu-c/restore.log", timeout=180)
+    dumped = re.search(r"dumped word (0x[0-9a-f]{8})", out)
+    after = re.search(r"after restore (0x[0-9a-f]{8})", out)
+    ok = bool("control: no word recorded" in out and dumped and after and
+              after.group(1) != dumped.group(1) and int(after.group(1), 16) >> 24 == 2)
+    return ok, out
 
 
 def finish(state, disk, clones):
@@ -465,6 +489,11 @@ def main():
               "flood: no ServerHello random or key share repeated (%d handshakes)" % len(good))
     results["flood"] = {"handshakes": len(answers), "failed": len(answers) - len(good), "bumps": bumps,
                         "distinct_randoms": len(set(randoms))}
+
+    # --- CRIU, as the package set it up ------------------------------------------
+    ok, out = criu_restore(src)
+    tap.check(ok, "criu restore runs our action script from /etc/criu/default.conf: the word "
+              "moves off the dumped one, ID CRIU (control: --no-default-config records none)", out)
     src.kill(); src.wait()
     os.unlink(src.disk)
 

@@ -41,7 +41,7 @@ class Guest:
 
     def __init__(self, run="tests", name="guest", timeout=600, kernel=KERNEL,
                  initrd=INITRD, append="", smp=2, mem="1G", qmp=False,
-                 incoming=None, log_dir=None, guid="auto", extra=None):
+                 incoming=None, log_dir=None, guid="auto", extra=None, accel=None):
         self.name = name
         self.timeout = timeout
         self.lines = []
@@ -54,7 +54,8 @@ class Guest:
         self.qmp_sock = None
         cmdline = ("console=ttyS0 loglevel=4 panic=-1 oops=panic "
                    "randepoch.run=%s %s" % (run, append)).strip()
-        self.args = (["qemu-system-x86_64"] + accel_args() +
+        # accel: QEMU's accelerator and CPU arguments instead of accel_args().
+        self.args = (["qemu-system-x86_64"] + (accel or accel_args()) +
                      ["-smp", str(smp), "-m", mem, "-nodefaults",
                       "-display", "none", "-serial", "stdio",
                       "-no-reboot", "-kernel", kernel, "-initrd", initrd,

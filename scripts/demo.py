@@ -156,8 +156,9 @@ def openssl_demo():
                 f = line.split()
                 if len(f) >= 3 and f[0] == tag and f[1] == "M":
                     marked = True
-                elif marked and len(f) == 4 and f[0] == tag and f[1] == "R":
-                    out[int(f[2])] = f[3]
+                elif marked and len(f) == 5 and f[0] == tag and f[1] == "R":
+                    # "TAG R draw microseconds bytes" (ossl_rand_logger)
+                    out[int(f[2])] = f[4]
             per.append(out)
         res[tag] = per
     if not all(res["S"]) or not all(res["P"]):

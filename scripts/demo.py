@@ -157,7 +157,7 @@ def openssl_demo():
                 if len(f) >= 3 and f[0] == tag and f[1] == "M":
                     marked = True
                 elif marked and len(f) == 5 and f[0] == tag and f[1] == "R":
-                    # "TAG R draw microseconds bytes" (ossl_rand_logger)
+                    # "TAG R draw time_ns bytes" (ossl_rand_logger)
                     out[int(f[2])] = f[4]
             per.append(out)
         res[tag] = per

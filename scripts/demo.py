@@ -290,10 +290,11 @@ def debian_demo():
             % (i + 1, r[0][:16] if r else "none", len(r)))
     seen = [set(r) for r in randoms]
     dup = any(seen[i] & seen[j] for i in range(CLONES) for j in range(i + 1, CLONES))
-    say("%s: stock OpenSSL would give the same random in every clone (make test's control"
-        % ("TWO CLONES REPEATED A RANDOM" if dup else "No two clones' nginx sent the same random"))
-    say("shows it with the stock image), because each clone's nginx worker holds the")
-    say("snapshot's DRBG state; the provider saw the new epoch word and reseeded first.")
+    say("%s." % ("TWO CLONES REPEATED A RANDOM" if dup else "No two clones' nginx sent the same random"))
+    say("Stock OpenSSL would give the same random in every clone (make test's controls")
+    say("show it, with the stock image and with the provider disabled), because each")
+    say("clone's nginx worker holds the snapshot's DRBG state; the provider saw the new")
+    say("epoch word and reseeded first.")
     for g in clones:
         g.kill()
         g.wait()

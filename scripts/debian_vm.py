@@ -219,6 +219,28 @@ def keyscan(port, timeout=2, types="ed25519,ecdsa,rsa"):
     return keys
 
 
+def set_provider(vm, verb):
+    """randepoch-openssl enable|disable in vm, then an nginx restart, as an
+    operator does (running processes keep the DRBG they started with), and
+    3 handshakes, so that the new worker's DRBG is seeded and in use.
+    Returns (exit status, output, handshakes answered)."""
+    rc, out = vm.sh("randepoch-openssl %s && systemctl restart nginx.service" % verb)
+    answered = sum(1 for _ in range(3) if tls_hello.hello(vm.tls_port, timeout=30))
+    return rc, out, answered
+
+
+def nginx_workers_mapping(vm):
+    """Whether each nginx worker has randepoch.so mapped: a list of bools,
+    and the output. Workers are www-data's nginx processes ("pgrep -f
+    'nginx: worker'" would also match the shell that runs it); they inherit
+    the provider from the master, which loads openssl.cnf at start."""
+    rc, out = vm.sh("for p in $(pgrep -u www-data -x nginx); do "
+                    "if grep -q /randepoch.so /proc/$p/maps; then echo worker $p maps randepoch.so; "
+                    "else echo worker $p lacks randepoch.so; fi; done")
+    return [line.endswith(" maps randepoch.so") for line in out.splitlines()
+            if line.startswith("worker ")], out
+
+
 def wait_ssh(vm, timeout=300):
     """Until sshd answers with host keys; returns them (empty: timed out)."""
     deadline = time.monotonic() + timeout

@@ -28,7 +28,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import debian_vm  # noqa: E402
 import qemu  # noqa: E402
-import tls_hello  # noqa: E402
 
 ROUNDS = int(os.environ.get("RANDEPOCH_TLS_BENCH_ROUNDS", "8"))
 SECONDS = int(os.environ.get("RANDEPOCH_TLS_BENCH_SECONDS", "10"))
@@ -41,16 +40,13 @@ def step(msg):
 
 def switch(vm, enabled):
     verb = "enable" if enabled else "disable"
-    rc, out = vm.sh("randepoch-openssl %s && systemctl restart nginx.service && "
-                    "for p in $(pgrep -u www-data -x nginx); do "
-                    "grep -q /randepoch.so /proc/$p/maps && echo maps || echo lacks; done" % verb)
-    mapped = "maps" in out and "lacks" not in out
-    unmapped = "lacks" in out and "maps" not in out
-    if rc != 0 or not (mapped if enabled else unmapped):
-        sys.exit("tls_bench: randepoch-openssl %s did not take effect in nginx:\n%s" % (verb, out))
-    for _ in range(3):
-        if not tls_hello.hello(vm.tls_port, timeout=30):
-            sys.exit("tls_bench: nginx does not answer after '%s'" % verb)
+    rc, out, answered = debian_vm.set_provider(vm, verb)
+    mapped, workers = debian_vm.nginx_workers_mapping(vm)
+    if rc != 0 or not mapped or not all(m == enabled for m in mapped):
+        sys.exit("tls_bench: randepoch-openssl %s did not take effect in nginx:\n%s"
+                 % (verb, out + workers))
+    if answered != 3:
+        sys.exit("tls_bench: nginx does not answer after '%s'" % verb)
 
 
 def rate(vm):

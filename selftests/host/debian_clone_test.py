@@ -50,7 +50,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import debian_vm  # noqa: E402
 import qemu  # noqa: E402
-from debian_vm import DebianVM, Handshaker, Scanner, keyscan, wait_ssh  # noqa: E402
+from debian_vm import (DebianVM, Handshaker, Scanner, keyscan, nginx_workers_mapping,  # noqa: E402
+                       set_provider, wait_ssh)
 import tls_hello  # noqa: E402
 from tap import Tap  # noqa: E402
 
@@ -168,26 +169,13 @@ def tls_shared(handshakers):
 
 
 def provider_status(vm):
-    """randepoch-openssl status in vm, and the nginx workers (www-data;
-    "pgrep -f" would also match this shell's own command line), each of
-    which must have the provider mapped: they inherit it from the master,
-    which loads openssl.cnf when nginx starts. (enabled and active, output)"""
-    rc, out = vm.sh("randepoch-openssl status; echo status=$?; systemctl is-active nginx.service; "
-                    "for p in $(pgrep -u www-data -x nginx); do "
-                    "if grep -q /randepoch.so /proc/$p/maps; then echo worker $p maps randepoch.so; "
-                    "else echo worker $p lacks randepoch.so; fi; done")
+    """randepoch-openssl status in vm, nginx running, and every nginx
+    worker with the provider mapped. (enabled and active, output)"""
+    rc, out = vm.sh("randepoch-openssl status; echo status=$?; systemctl is-active nginx.service")
+    mapped, workers = nginx_workers_mapping(vm)
     ok = ("status=0" in out and "epoch source: vdso" in out and "\nactive" in out and
-          "maps randepoch.so" in out and "lacks" not in out)
-    return ok, out
-
-
-def set_provider(vm, verb):
-    """randepoch-openssl enable|disable, then restart nginx, as an operator
-    would, and warm it up (its DRBG seeded and in use before a snapshot)."""
-    rc, out = vm.sh("randepoch-openssl %s && systemctl restart nginx.service" % verb)
-    for _ in range(3):
-        tls_hello.hello(vm.tls_port, timeout=30)
-    return rc, out
+          mapped and all(mapped))
+    return ok, out + workers
 
 
 def tls_control(what, handshakers):
@@ -420,23 +408,21 @@ def main():
     # few handshakes per clone suffice, before the first hook closes the
     # gate.
     src.qmp("cont")
-    rc, out = set_provider(src, "disable")
+    rc, out, _ = set_provider(src, "disable")
     ok, status = provider_status(src)
     tap.check(rc == 0 and "status=3" in status and not ok,
               "randepoch-openssl disable: status says not enabled (exit 3), nginx restarted", out + status)
     st, dk, cl, sc, hs, th, thaws = clones_from(src, "deb-noprov", "randepoch", CLONES,
                                             use_agent=False)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and not all(len(x.answered()) >= 8 for x in hs):
-        time.sleep(0.2)
-    for x in sc + hs:
-        x.stop.set()
-    for x in sc + hs:
-        x.join(15)
+    settle_scans([], hs, want_accepted=8, timeout=180)
+    for s in sc:
+        s.stop.set()
+    for s in sc:
+        s.join(15)
     results["provider_disabled_tls"] = tls_control("same image, provider disabled", hs)
     finish(st, dk, cl)
     src.qmp("cont")
-    rc, out = set_provider(src, "enable")
+    rc, out, _ = set_provider(src, "enable")
     ok, status = provider_status(src)
     tap.check(rc == 0 and ok, "randepoch-openssl enable again: active, every new nginx worker maps it",
               out + status)
